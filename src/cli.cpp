@@ -1,8 +1,8 @@
 #include "pix2pix/cli.h"
 
-#include <cxxopts.hpp>
 #include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
+#include <cxxopts.hpp>
 
 #include <iostream>
 #include <stdexcept>

@@ -5,6 +5,8 @@
 namespace pix2pix {
 
 // PENDING: replaced by the bench subcommand's implementation.
-int command_bench(const Args&) { throw std::runtime_error("'bench' is not built yet"); }
+int command_bench(const Args&) {
+  throw std::runtime_error("'bench' is not built yet");
+}
 
 }  // namespace pix2pix

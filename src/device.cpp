@@ -36,7 +36,8 @@ std::string describe_runtime() {
   out << "CUDA devices: " << (cuda ? torch::cuda::device_count() : 0) << "\n";
   out << "CPU threads: " << torch::get_num_threads() << "\n";
   out << "devices: cpu";
-  for (int i = 0; cuda && i < static_cast<int>(torch::cuda::device_count()); ++i) out << ", cuda:" << i;
+  for (int i = 0; cuda && i < static_cast<int>(torch::cuda::device_count()); ++i)
+    out << ", cuda:" << i;
   out << "\n";
   return out.str();
 }

@@ -153,9 +153,12 @@ void require_positive(const std::string& name, double value) {
 
 const char* to_string(OptionSource source) {
   switch (source) {
-    case OptionSource::Default: return "default";
-    case OptionSource::ConfigFile: return "config file";
-    case OptionSource::CommandLine: return "command line";
+    case OptionSource::Default:
+      return "default";
+    case OptionSource::ConfigFile:
+      return "config file";
+    case OptionSource::CommandLine:
+      return "command line";
   }
   return "?";
 }
@@ -215,19 +218,26 @@ void validate(const Options& o) {
   require_one_of("netD", o.netD, {"basic", "n_layers", "pixel"});
   require_one_of("norm", o.norm, {"batch", "instance", "none"});
   require_one_of("init_type", o.init_type,
-                 {"normal", "xavier", "xavier_uniform", "kaiming", "kaiming_uniform",
-                  "orthogonal", "uniform", "constant", "zeros"});
+                 {"normal", "xavier", "xavier_uniform", "kaiming", "kaiming_uniform", "orthogonal",
+                  "uniform", "constant", "zeros"});
   require_one_of("gan_mode", o.gan_mode, {"vanilla", "lsgan", "wgangp"});
   require_one_of("lr_policy", o.lr_policy, {"linear", "step", "plateau", "cosine"});
   require_one_of("amp", o.amp, {"none", "bf16", "fp16"});
   require_one_of("output_format", o.output_format, {"png", "jpg", "jpeg", "bmp", "tif", "tiff"});
-  for (auto [name, value] :
-       {std::pair<const char*, double>{"input_nc", o.input_nc}, {"output_nc", o.output_nc},
-        {"load_size", o.load_size}, {"crop_size", o.crop_size}, {"batch_size", o.batch_size},
-        {"ngf", o.ngf}, {"ndf", o.ndf}, {"n_layers_D", o.n_layers_D}, {"lr", o.lr},
-        {"print_freq", o.print_freq}, {"display_freq", o.display_freq},
-        {"save_latest_freq", o.save_latest_freq}, {"save_epoch_freq", o.save_epoch_freq},
-        {"lr_decay_iters", o.lr_decay_iters}}) {
+  for (auto [name, value] : {std::pair<const char*, double>{"input_nc", o.input_nc},
+                             {"output_nc", o.output_nc},
+                             {"load_size", o.load_size},
+                             {"crop_size", o.crop_size},
+                             {"batch_size", o.batch_size},
+                             {"ngf", o.ngf},
+                             {"ndf", o.ndf},
+                             {"n_layers_D", o.n_layers_D},
+                             {"lr", o.lr},
+                             {"print_freq", o.print_freq},
+                             {"display_freq", o.display_freq},
+                             {"save_latest_freq", o.save_latest_freq},
+                             {"save_epoch_freq", o.save_epoch_freq},
+                             {"lr_decay_iters", o.lr_decay_iters}}) {
     require_positive(name, value);
   }
   if (o.num_threads < 0) throw std::invalid_argument("option 'num_threads' must be 0 or more");

@@ -23,7 +23,8 @@ struct Options {
   int output_nc = 3;
   int load_size = 286;
   int crop_size = 256;
-  std::string preprocess = "resize_and_crop";  // resize_and_crop|crop|scale_width|scale_width_and_crop|none
+  std::string preprocess =
+      "resize_and_crop";  // resize_and_crop|crop|scale_width|scale_width_and_crop|none
   bool no_flip = false;
   int max_dataset_size = 0;  // 0: no limit
   bool serial_batches = false;

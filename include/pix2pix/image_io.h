@@ -1,0 +1,32 @@
+#pragma once
+
+#include <torch/torch.h>
+
+#include <opencv2/core.hpp>
+
+#include <string>
+#include <vector>
+
+namespace pix2pix {
+
+// Reads an image as 8-bit or 16-bit, 1 or 3 channels, BGR as OpenCV gives it: EXIF orientation
+// applied, alpha dropped (with a one-time warning), 16-bit kept as 16-bit.
+// Throws std::runtime_error naming the file when it is missing, unreadable or corrupt.
+cv::Mat read_image(const std::string& path);
+
+// Image (any depth, 1 or 3 channels, BGR) -> float tensor [channels, H, W] in [-1, 1], RGB
+// order; channels 1 converts to grayscale, 3 expands grayscale. 16-bit is scaled by 65535.
+torch::Tensor image_to_tensor(const cv::Mat& image, int channels);
+
+// Tensor [C, H, W] (C 1 or 3, RGB, [-1, 1]) -> 8-bit BGR or grayscale image.
+cv::Mat tensor_to_image(const torch::Tensor& tensor);
+
+// Writes to a temporary name in the same folder and renames, so that a reader never sees a
+// half-written file. Creates parent folders. Throws naming the path on failure.
+void write_image(const std::string& path, const cv::Mat& image);
+
+// Image files (jpg, jpeg, png, bmp, ppm, tif, tiff, webp, any case) under `folder` and its
+// subfolders, sorted. Throws when the folder does not exist.
+std::vector<std::string> list_images(const std::string& folder);
+
+}  // namespace pix2pix
