@@ -33,4 +33,10 @@ StateDict read_state_dict(const std::filesystem::path& file);
 // errors.
 void write_state_dict(const StateDict& state, const std::filesystem::path& file);
 
+// torch.<Name>Storage, the storage class that torch.save names for each dtype, and back.
+// Throw std::runtime_error for a dtype or name outside float, double, half, bfloat16, int64,
+// int32, int16, int8, uint8 and bool.
+std::string storage_type_name(torch::ScalarType dtype);
+torch::ScalarType storage_dtype(const std::string& type_name);
+
 }  // namespace pix2pix

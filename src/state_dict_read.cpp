@@ -1,3 +1,4 @@
+// Reading torch.save files: a small pickle machine for state_dicts.
 #include "pix2pix/state_dict_io.h"
 
 #include <caffe2/serialize/inline_container.h>
@@ -20,6 +21,24 @@ const std::map<std::string, torch::ScalarType> kStorageTypes{
     {"LongStorage", torch::kLong},   {"IntStorage", torch::kInt},
     {"ShortStorage", torch::kShort}, {"CharStorage", torch::kChar},
     {"ByteStorage", torch::kByte},   {"BoolStorage", torch::kBool}};
+
+}  // namespace
+
+torch::ScalarType storage_dtype(const std::string& type_name) {
+  for (const auto& [name, dtype] : kStorageTypes) {
+    if (name == type_name) return dtype;
+  }
+  throw std::runtime_error("unsupported tensor storage type " + type_name);
+}
+
+std::string storage_type_name(torch::ScalarType dtype) {
+  for (const auto& [name, type] : kStorageTypes) {
+    if (type == dtype) return name;
+  }
+  throw std::runtime_error(std::string("cannot save tensors of type ") + c10::toString(dtype));
+}
+
+namespace {
 
 // One value of the pickle machine: the few Python types that a state_dict is made of.
 struct Value;
@@ -332,12 +351,11 @@ class Unpickler {
       throw error("unknown persistent record in the pickle");
     }
     const std::string type = pid.items[1]->text.substr(pid.items[1]->text.rfind('.') + 1);
-    auto dtype = kStorageTypes.find(type);
-    if (dtype == kStorageTypes.end()) throw error("unsupported tensor storage type " + type);
+    const torch::ScalarType dtype = storage_dtype(type);
     const std::string& key = pid.items[2]->text;
     auto cached = storages_.find(key);
     if (cached == storages_.end()) {
-      cached = storages_.emplace(key, load_storage_(key, dtype->second)).first;
+      cached = storages_.emplace(key, load_storage_(key, dtype)).first;
     }
     auto value = make(Value::Kind::Tensor);
     value->tensor = cached->second;
@@ -366,55 +384,6 @@ std::string head_of(const fs::path& file) {
   char head[4] = {0, 0, 0, 0};
   in.read(head, 4);
   return std::string(head, static_cast<size_t>(in.gcount()));
-}
-
-// Pickle writing: just what an OrderedDict of tensors needs.
-class Pickler {
- public:
-  void op(char code) { out_.push_back(code); }
-  void global(const std::string& module, const std::string& name) {
-    out_ += "c" + module + "\n" + name + "\n";
-  }
-  void string(const std::string& text) {
-    op('X');
-    const uint32_t n = static_cast<uint32_t>(text.size());
-    out_.append(reinterpret_cast<const char*>(&n), 4);
-    out_ += text;
-  }
-  void integer(int64_t v) {
-    if (v >= 0 && v < 256) {
-      op('K');
-      out_.push_back(static_cast<char>(v));
-    } else if (v >= INT32_MIN && v <= INT32_MAX) {
-      op('J');
-      const int32_t v32 = static_cast<int32_t>(v);
-      out_.append(reinterpret_cast<const char*>(&v32), 4);
-    } else {
-      out_ += "\x8a\x08";
-      out_.append(reinterpret_cast<const char*>(&v), 8);
-    }
-  }
-  void int_tuple(c10::IntArrayRef values) {
-    op('(');
-    for (int64_t v : values) integer(v);
-    op('t');
-  }
-  void empty_ordered_dict() {
-    global("collections", "OrderedDict");
-    op(')');
-    op('R');
-  }
-  const std::string& bytes() const { return out_; }
-
- private:
-  std::string out_;
-};
-
-std::string storage_type(torch::ScalarType dtype) {
-  for (const auto& [name, type] : kStorageTypes) {
-    if (type == dtype) return name;
-  }
-  throw std::runtime_error(std::string("cannot save tensors of type ") + c10::toString(dtype));
 }
 
 }  // namespace
@@ -494,54 +463,6 @@ StateDict read_state_dict(const fs::path& file) {
     for (auto& entry : state) entry.first = entry.first.substr(7);
   }
   return state;
-}
-
-void write_state_dict(const StateDict& state, const fs::path& file) {
-  std::vector<torch::Tensor> tensors;
-  Pickler pickle;
-  pickle.op('\x80');
-  pickle.op('\x02');
-  pickle.empty_ordered_dict();
-  pickle.op('(');
-  for (const auto& [name, value] : state) {
-    const torch::Tensor tensor = value.detach().to(torch::kCPU).contiguous();
-    const std::string key = std::to_string(tensors.size());
-    tensors.push_back(tensor);
-
-    // name: _rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict())
-    pickle.string(name);
-    pickle.global("torch._utils", "_rebuild_tensor_v2");
-    pickle.op('(');
-    pickle.op('(');
-    pickle.string("storage");
-    pickle.global("torch", storage_type(tensor.scalar_type()));
-    pickle.string(key);
-    pickle.string("cpu");
-    pickle.integer(tensor.numel());
-    pickle.op('t');
-    pickle.op('Q');
-    pickle.integer(0);
-    pickle.int_tuple(tensor.sizes());
-    pickle.int_tuple(tensor.strides());
-    pickle.op('\x89');
-    pickle.empty_ordered_dict();
-    pickle.op('t');
-    pickle.op('R');
-  }
-  pickle.op('u');
-  pickle.op('.');
-
-  try {
-    caffe2::serialize::PyTorchStreamWriter writer(file.string());
-    writer.writeRecord("data.pkl", pickle.bytes().data(), pickle.bytes().size());
-    writer.writeRecord("byteorder", "little", 6);
-    for (size_t i = 0; i < tensors.size(); ++i) {
-      writer.writeRecord("data/" + std::to_string(i), tensors[i].data_ptr(), tensors[i].nbytes());
-    }
-    writer.writeEndOfFile();
-  } catch (const c10::Error& e) {
-    throw std::runtime_error("cannot write " + file.string() + ": " + e.what_without_backtrace());
-  }
 }
 
 }  // namespace pix2pix
