@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "pix2pix/dataset.h"
+#include "pix2pix/device.h"
 
 namespace pix2pix {
 namespace fs = std::filesystem;
@@ -131,6 +132,7 @@ PreparedRun prepare_run(const ResolvedOptions& given) {
     run.options = given;
   }
   validate(run.options.values);
+  resolve_device(run.options.values.device);  // throws when CUDA is asked for and absent
 
   check_data(run.options.values);
   check_writable(run.folder.root);

@@ -1,13 +1,11 @@
 #include "pix2pix/trainer.h"
 
-#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>
-#include <csignal>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -17,6 +15,7 @@
 #include "pix2pix/image_io.h"
 #include "pix2pix/loss_log.h"
 #include "pix2pix/report.h"
+#include "pix2pix/run_environment.h"
 #include "pix2pix/run_setup.h"
 #include "pix2pix/scheduler.h"
 
@@ -28,88 +27,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string format_duration(double seconds) {
-  const auto s = static_cast<long long>(seconds);
-  char text[32];
-  std::snprintf(text, sizeof(text), "%lld:%02lld:%02lld", s / 3600, (s / 60) % 60, s % 60);
-  return text;
-}
-
-// A signal handler may only touch a lock-free flag, so this one piece of state is global.
-volatile std::sig_atomic_t g_stop_signal = 0;
-
-extern "C" void on_stop_signal(int signal) {
-  g_stop_signal = signal;
-}
-
-// SIGINT and SIGTERM request a clean stop while a run trains; a second one acts as usual
-// (SA_RESETHAND), so a stuck run can still be interrupted. The previous handlers come back after.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_signal = 0;
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &action, &previous_int_);
-    sigaction(SIGTERM, &action, &previous_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &previous_int_, nullptr);
-    sigaction(SIGTERM, &previous_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
-  int requested() const { return g_stop_signal; }
-
- private:
-  struct sigaction previous_int_ {};
-  struct sigaction previous_term_ {};
-};
-
-// The console's lines also go to the run's train.log while the run lasts.
-class RunLog {
- public:
-  explicit RunLog(const fs::path& file)
-      : previous_(spdlog::default_logger()),
-        file_(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string(), false)) {
-    auto sinks = previous_->sinks();
-    sinks.push_back(file_);
-    auto logger = std::make_shared<spdlog::logger>("pix2pix", sinks.begin(), sinks.end());
-    logger->set_level(previous_->level());
-    logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%^%l%$] %v");
-    logger->flush_on(spdlog::level::info);
-    spdlog::set_default_logger(logger);
-  }
-  ~RunLog() { spdlog::set_default_logger(previous_); }
-  RunLog(const RunLog&) = delete;
-  RunLog& operator=(const RunLog&) = delete;
-
-  // The error that ends a run is logged once on the console by the caller; the file gets it here.
-  void error_to_file(const std::string& text) {
-    file_->log(spdlog::details::log_msg("pix2pix", spdlog::level::err, text));
-    file_->flush();
-  }
-
- private:
-  std::shared_ptr<spdlog::logger> previous_;
-  std::shared_ptr<spdlog::sinks::basic_file_sink_mt> file_;
-};
-
-void configure_device(torch::Device device, const Options& options) {
-  if (!device.is_cuda()) {
-    spdlog::info("device: cpu (--device {}), {} threads", options.device, torch::get_num_threads());
-    return;
-  }
-  at::globalContext().setBenchmarkCuDNN(true);
-  at::globalContext().setAllowTF32CuDNN(true);
-  at::globalContext().setAllowTF32CuBLAS(true);
-  spdlog::info("device: {} (--device {}); cuDNN benchmark on, TF32 on, amp {}, channels_last {}",
-               device.str(), options.device, options.amp, options.channels_last);
 }
 
 bool all_finite(const torch::nn::Module& module) {
@@ -211,8 +128,12 @@ void Trainer::setup() {
   // data
   train_set_ = std::make_shared<const PairedDataset>(options_, "train");
   if (fs::is_directory(fs::path(options_.dataroot) / "val")) {
-    val_set_ = std::make_unique<PairedDataset>(evaluation_options(options_), "val");
-    if (val_set_->size() == 0) val_set_.reset();
+    try {
+      val_set_ = std::make_unique<PairedDataset>(evaluation_options(options_), "val");
+    } catch (const std::runtime_error& e) {
+      spdlog::warn("no validation: {}", e.what());
+    }
+    if (val_set_ && val_set_->size() == 0) val_set_.reset();
   }
   loader_ = std::make_unique<DataLoader>(train_set_, options_, device_.is_cuda());
   spdlog::info("data: {} training pairs from {}, {} batches of {} an epoch{}", train_set_->size(),
@@ -456,7 +377,7 @@ TrainResult Trainer::run() {
       spdlog::warn(
           "{} received: wrote {} at epoch {}, step {}; continue with: pix2pix train "
           "--resume {}",
-          stop.requested() == SIGTERM ? "SIGTERM" : "SIGINT", last_checkpoint_, progress_.epoch,
+          StopSignals::name(stop.requested()), last_checkpoint_, progress_.epoch,
           progress_.global_step, run_.folder.root.string());
       result.interrupted = true;
       break;
