@@ -110,7 +110,7 @@ void Trainer::setup() {
   configure_device(device_, options_);
 
   // data
-  train_set_ = std::make_shared<const PairedDataset>(options_, "train");
+  train_set_ = run_.train_set;
   if (fs::is_directory(fs::path(options_.dataroot) / "val")) {
     try {
       val_set_ = std::make_unique<PairedDataset>(evaluation_options(options_), "val");
@@ -351,6 +351,12 @@ TrainResult Trainer::run() {
   TrainResult result;
   result.run = run_.folder.root;
 
+  if (progress_.epoch > last_epoch_) {
+    spdlog::info(
+        "the run has already trained its {} epochs; to train longer, resume with a larger "
+        "--n_epochs or --n_epochs_decay",
+        last_epoch_);
+  }
   for (int64_t epoch = progress_.epoch; epoch <= last_epoch_; ++epoch) {
     const bool finished = train_epoch(epoch, stop);
     if (finished) end_epoch(epoch);
