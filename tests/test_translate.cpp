@@ -1,34 +1,11 @@
 #include <gtest/gtest.h>
 
+#include "local_generator.h"
 #include "pix2pix/translate.h"
 
 namespace {
 
 using pix2pix::Padding;
-
-// A small generator with a known receptive field (two 3x3 convolutions: 2 pixels each way) and
-// a chosen size multiple, so that padding and tiling are checked independently of the networks.
-class LocalGeneratorImpl : public pix2pix::GeneratorImpl {
- public:
-  explicit LocalGeneratorImpl(int64_t multiple) : multiple_(multiple) {
-    torch::manual_seed(7);
-    conv1_ =
-        register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 8, 3).padding(1)));
-    conv2_ =
-        register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(8, 3, 3).padding(1)));
-  }
-  torch::Tensor forward(torch::Tensor input) override {
-    if (input.size(2) % multiple_ != 0 || input.size(3) % multiple_ != 0) {
-      throw std::invalid_argument("size not a multiple");
-    }
-    return torch::tanh(conv2_(torch::tanh(conv1_(input))));
-  }
-  int64_t size_multiple() const override { return multiple_; }
-
- private:
-  int64_t multiple_;
-  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
-};
 
 torch::Tensor random_images(int64_t n, int64_t h, int64_t w) {
   torch::manual_seed(3);
@@ -88,7 +65,7 @@ TEST(Translate, FeatherRampRisesOnlyTowardsNeighbours) {
 }
 
 TEST(Translate, OutputKeepsTheInputSize) {
-  auto g = std::make_shared<LocalGeneratorImpl>(16);
+  auto g = std::make_shared<pix2pix_test::LocalGeneratorImpl>(16);
   g->eval();
   const pix2pix::TranslateSettings settings;
   for (auto [h, w] : {std::pair<int64_t, int64_t>{200, 300}, {61, 47}, {64, 64}}) {
@@ -102,7 +79,7 @@ TEST(Translate, OutputKeepsTheInputSize) {
 }
 
 TEST(Translate, PaddedRunAgreesWithARunOnThePaddedImage) {
-  auto g = std::make_shared<LocalGeneratorImpl>(16);
+  auto g = std::make_shared<pix2pix_test::LocalGeneratorImpl>(16);
   g->eval();
   const auto x = random_images(1, 50, 70);  // padded to 64 x 80: 7 + 7 rows, 5 + 5 columns
   const auto out = pix2pix::translate(*g, x, {}, torch::kCPU);
@@ -116,7 +93,7 @@ TEST(Translate, PaddedRunAgreesWithARunOnThePaddedImage) {
 TEST(Translate, TiledRunEqualsUntiledOutsideTheReceptiveFieldOfSeams) {
   // The local generator sees 2 pixels each way, so tiles can only differ from the whole image
   // within 2 pixels of a tile's inner edge; everywhere else the blend is of equal values.
-  auto g = std::make_shared<LocalGeneratorImpl>(4);
+  auto g = std::make_shared<pix2pix_test::LocalGeneratorImpl>(4);
   g->eval();
   const auto x = random_images(1, 150, 230);
   const auto whole = pix2pix::translate(*g, x, {}, torch::kCPU);
@@ -148,7 +125,7 @@ TEST(Translate, TiledRunEqualsUntiledOutsideTheReceptiveFieldOfSeams) {
 }
 
 TEST(Translate, RejectsTilesTheGeneratorCannotTake) {
-  auto g = std::make_shared<LocalGeneratorImpl>(16);
+  auto g = std::make_shared<pix2pix_test::LocalGeneratorImpl>(16);
   pix2pix::TranslateSettings s;
   s.tile = 100;
   try {
