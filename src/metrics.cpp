@@ -77,8 +77,8 @@ double ssim(const torch::Tensor& output, const torch::Tensor& target) {
   return map.mean().item<double>();
 }
 
-ImageMetrics compare_images(const torch::Tensor& output, const torch::Tensor& target) {
-  ImageMetrics m;
+ImageQuality compare_images(const torch::Tensor& output, const torch::Tensor& target) {
+  ImageQuality m;
   m.l1 = l1_distance(output, target);
   m.psnr = psnr(output, target);
   const bool fits = output.size(1) >= kWindow && output.size(2) >= kWindow;

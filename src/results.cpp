@@ -98,8 +98,8 @@ fs::path relative_name(const fs::path& path, const fs::path& base) {
   return relative;
 }
 
-std::optional<ImageMetrics> mean_metrics(const std::vector<ResultRow>& rows) {
-  ImageMetrics sum;
+std::optional<ImageQuality> mean_metrics(const std::vector<ResultRow>& rows) {
+  ImageQuality sum;
   size_t n = 0, n_ssim = 0;
   for (const auto& row : rows) {
     if (!row.metrics) continue;
@@ -112,7 +112,7 @@ std::optional<ImageMetrics> mean_metrics(const std::vector<ResultRow>& rows) {
     }
   }
   if (n == 0) return std::nullopt;
-  return ImageMetrics{sum.l1 / n, sum.psnr / n, n_ssim ? sum.ssim / n_ssim : std::nan("")};
+  return ImageQuality{sum.l1 / n, sum.psnr / n, n_ssim ? sum.ssim / n_ssim : std::nan("")};
 }
 
 void write_metrics_csv(const fs::path& path, const std::vector<ResultRow>& rows) {
@@ -166,7 +166,7 @@ void write_results_page(const fs::path& path, const std::string& title,
     cell(row.output_image);
     if (paired) {
       cell(row.target_image);
-      const auto m = row.metrics.value_or(ImageMetrics{});
+      const auto m = row.metrics.value_or(ImageQuality{});
       out << "<td>" << number(m.l1, 4) << "</td><td>" << number(m.psnr, 2) << "</td><td>"
           << number(m.ssim, 4) << "</td>";
     }

@@ -45,11 +45,11 @@ TEST(Results, CsvHoldsEachImageAndTheMean) {
   rows[0].name = "a,b.png";  // a comma: quoted
   rows[0].width = 20;
   rows[0].height = 10;
-  rows[0].metrics = pix2pix::ImageMetrics{0.1, 30.0, 0.8};
+  rows[0].metrics = pix2pix::ImageQuality{0.1, 30.0, 0.8};
   rows[1].name = "c.png";
   rows[1].width = 8;
   rows[1].height = 8;
-  rows[1].metrics = pix2pix::ImageMetrics{0.3, 20.0, std::nan("")};  // too small for SSIM
+  rows[1].metrics = pix2pix::ImageQuality{0.3, 20.0, std::nan("")};  // too small for SSIM
   const fs::path csv = fs::temp_directory_path() / "p2p_results_test" / "metrics.csv";
   pix2pix::write_metrics_csv(csv, rows);
   EXPECT_EQ(read_text(csv),
@@ -65,7 +65,7 @@ TEST(Results, PageShowsRowsAndFailuresOffline) {
   rows[0].input_image = "page/input/sub/<1>.png";
   rows[0].output_image = "images/sub/<1>.png";
   rows[0].target_image = "page/target/sub/<1>.png";
-  rows[0].metrics = pix2pix::ImageMetrics{0.1, 30.0, 0.8};
+  rows[0].metrics = pix2pix::ImageQuality{0.1, 30.0, 0.8};
   const fs::path page = fs::temp_directory_path() / "p2p_results_test" / "index.html";
   pix2pix::write_results_page(page, "run", rows, {{"broken.png", "corrupt"}});
   const std::string html = read_text(page);

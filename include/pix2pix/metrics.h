@@ -23,14 +23,14 @@ double psnr(const torch::Tensor& output, const torch::Tensor& target);
 // Needs H and W of at least 11; throws std::invalid_argument naming the size otherwise.
 double ssim(const torch::Tensor& output, const torch::Tensor& target);
 
-struct ImageMetrics {
+struct ImageQuality {
   double l1 = 0;
   double psnr = 0;
   double ssim = 0;  // NaN when the image is smaller than the SSIM window
 };
 
 // All three; SSIM is NaN (not an error) for images under 11 pixels on a side.
-ImageMetrics compare_images(const torch::Tensor& output, const torch::Tensor& target);
+ImageQuality compare_images(const torch::Tensor& output, const torch::Tensor& target);
 
 // [-1, 1] -> the 8-bit values a written image holds, as float64: round((x + 1) * 127.5), clamped.
 torch::Tensor to_8bit_values(const torch::Tensor& image);

@@ -25,11 +25,11 @@ struct ResultRow {
   std::string name;  // the input's relative path
   int64_t width = 0, height = 0;
   std::string input_image, output_image, target_image;  // target empty when unpaired
-  std::optional<ImageMetrics> metrics;                  // paired sets only
+  std::optional<ImageQuality> metrics;                  // paired sets only
 };
 
 // Mean of the rows' metrics (SSIM over the rows that have it); nullopt when no row has any.
-std::optional<ImageMetrics> mean_metrics(const std::vector<ResultRow>& rows);
+std::optional<ImageQuality> mean_metrics(const std::vector<ResultRow>& rows);
 
 // name,width,height,l1,psnr,ssim: one line an image, then a line "mean". Throws naming the path.
 void write_metrics_csv(const std::filesystem::path& path, const std::vector<ResultRow>& rows);
