@@ -10,8 +10,9 @@
 namespace pix2pix {
 
 // Reads an image as 8-bit or 16-bit, 1 or 3 channels, BGR as OpenCV gives it: EXIF orientation
-// applied, alpha dropped (with a one-time warning), 16-bit kept as 16-bit.
-// Throws std::runtime_error naming the file when it is missing, unreadable or corrupt.
+// applied (JPEG), alpha dropped (with a one-time warning), 16-bit kept as 16-bit.
+// Throws std::runtime_error naming the file when it is missing, empty, unreadable, corrupt, a
+// truncated JPEG (checked by its end-of-image marker), or of another depth (32-bit float).
 cv::Mat read_image(const std::string& path);
 
 // Image (any depth, 1 or 3 channels, BGR) -> float tensor [channels, H, W] in [-1, 1], RGB
@@ -26,7 +27,11 @@ cv::Mat tensor_to_image(const torch::Tensor& tensor);
 void write_image(const std::string& path, const cv::Mat& image);
 
 // Image files (jpg, jpeg, png, bmp, ppm, tif, tiff, webp, any case) under `folder` and its
-// subfolders, sorted. Throws when the folder does not exist.
+// subfolders, sorted. Hidden files and folders (names starting with '.') are skipped.
+// Throws when the folder does not exist.
 std::vector<std::string> list_images(const std::string& folder);
+
+// Whether `path` has one of the image extensions above.
+bool is_image_file(const std::string& path);
 
 }  // namespace pix2pix
