@@ -2,7 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <stdexcept>
+#include <string>
 
 #include "pix2pix/networks.h"
 
@@ -26,9 +28,12 @@ class LocalGeneratorImpl : public pix2pix::GeneratorImpl {
     return torch::tanh(conv2_(torch::tanh(conv1_(input))));
   }
   int64_t size_multiple() const override { return multiple_; }
+  std::map<std::string, std::string> reference_module_names() const override { return {}; }
+  const pix2pix::GeneratorConfig& config() const override { return config_; }
 
  private:
   int64_t multiple_;
+  pix2pix::GeneratorConfig config_;
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
 };
 
