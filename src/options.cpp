@@ -118,6 +118,9 @@ std::vector<OptionSpec> make_specs() {
       field("save_epoch_freq", &O::save_epoch_freq, train, "epochs between numbered checkpoints"),
       field("resume", &O::resume, train, "run folder (or run name) to continue"),
       field("overwrite", &O::overwrite, train | test, "replace an existing run or outputs"),
+      field("eval_phase", &O::eval_phase, train,
+            "at the end, mean L1 of G on this phase (e.g. test) against an untrained G and the "
+            "mean training image"),
       field("device", &O::device, dev, "auto | cpu | cuda | cuda:N"),
       field("amp", &O::amp, dev, "mixed precision on CUDA: none | bf16 | fp16"),
       field("channels_last", &O::channels_last, dev, "channels-last memory format on CUDA"),

@@ -62,6 +62,8 @@ struct Options {
   int save_epoch_freq = 5;
   std::string resume;  // run folder (or its name under checkpoints_dir) to continue
   bool overwrite = false;
+  std::string eval_phase;  // at the end, compare G on this phase with an untrained G and a mean
+                           // training image (empty: no comparison)
 
   // device and precision
   std::string device = "auto";  // auto | cpu | cuda | cuda:N

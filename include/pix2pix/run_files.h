@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "pix2pix/networks.h"
 #include "pix2pix/options.h"
@@ -38,5 +39,13 @@ Options load_run_options(const RunFolder& run);
 // setting that differs when the weights do not fit the stored network settings.
 Generator load_generator(const RunFolder& run, const std::string& epoch, torch::Device device,
                          Options* stored_options = nullptr);
+
+// The run's options together with the source each value had when the run started (read back
+// from the comments of options.yaml; a value without one counts as from the config file).
+ResolvedOptions load_run_resolved_options(const RunFolder& run);
+
+// The settings that decide the networks' shapes (netG, netD, ngf, ndf, n_layers_D, norm,
+// input_nc, output_nc, no_dropout), as "name: a vs b" for each that differs.
+std::vector<std::string> network_differences(const Options& a, const Options& b);
 
 }  // namespace pix2pix
