@@ -1,41 +1,14 @@
 #include "pix2pix/translate.h"
 
-#include <ATen/autocast_mode.h>
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
+#include "pix2pix/amp.h"
+
 namespace pix2pix {
 namespace {
-
-// Autocast on CUDA for the guard's lifetime, restoring the previous state after.
-class AutocastGuard {
- public:
-  AutocastGuard(torch::Device device, const std::string& amp)
-      : enabled_(device.is_cuda() && amp != "none") {
-    if (!enabled_) return;
-    previous_enabled_ = at::autocast::is_autocast_enabled(at::kCUDA);
-    previous_dtype_ = at::autocast::get_autocast_dtype(at::kCUDA);
-    at::autocast::set_autocast_enabled(at::kCUDA, true);
-    at::autocast::set_autocast_dtype(at::kCUDA, amp == "bf16" ? at::kBFloat16 : at::kHalf);
-    at::autocast::increment_nesting();
-  }
-  ~AutocastGuard() {
-    if (!enabled_) return;
-    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    at::autocast::set_autocast_enabled(at::kCUDA, previous_enabled_);
-    at::autocast::set_autocast_dtype(at::kCUDA, previous_dtype_);
-  }
-  AutocastGuard(const AutocastGuard&) = delete;
-  AutocastGuard& operator=(const AutocastGuard&) = delete;
-
- private:
-  bool enabled_;
-  bool previous_enabled_ = false;
-  at::ScalarType previous_dtype_ = at::kHalf;
-};
 
 int64_t round_up(int64_t value, int64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
@@ -65,7 +38,8 @@ torch::Tensor run_generator(GeneratorImpl& generator, const torch::Tensor& image
   if (settings.channels_last && device.is_cuda()) {
     input = input.contiguous(torch::MemoryFormat::ChannelsLast);
   }
-  AutocastGuard autocast(device, settings.amp);
+  AutocastGuard autocast(device.is_cuda() && settings.amp != "none",
+                         settings.amp == "bf16" ? torch::kBFloat16 : torch::kFloat16);
   return generator.forward(input).to(home, torch::kFloat32).contiguous();
 }
 
