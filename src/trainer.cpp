@@ -143,9 +143,9 @@ void Trainer::setup() {
   // networks, from the seed; a resumed run then loads its state over them
   Generator G = make_initial_generator(options_);
   Discriminator D = make_initial_discriminator(options_);
-  spdlog::info("G: {}, {:.3f} M parameters; D: {}, {:.3f} M parameters", options_.netG,
-               static_cast<double>(count_parameters(*G)) / 1e6, options_.netD,
-               static_cast<double>(count_parameters(*D)) / 1e6);
+  spdlog::info("G: {}, {} parameters; D: {}, {} parameters", options_.netG,
+               format_millions(count_parameters(*G)), options_.netD,
+               format_millions(count_parameters(*D)));
   model_ = std::make_unique<Pix2PixModel>(G, D, options_, device_);
 
   progress_.epoch = options_.epoch_count;

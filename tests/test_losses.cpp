@@ -18,7 +18,10 @@ struct LinearD : pix2pix::DiscriminatorImpl {
     conv->weight.copy_(torch::tensor(weights).reshape({1, -1, 1, 1}));
   }
   torch::Tensor forward(torch::Tensor x) override { return conv->forward(x); }
+  std::map<std::string, std::string> reference_module_names() const override { return {}; }
+  const pix2pix::DiscriminatorConfig& config() const override { return config_; }
   torch::nn::Conv2d conv{nullptr};
+  pix2pix::DiscriminatorConfig config_;
 };
 
 }  // namespace

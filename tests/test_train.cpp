@@ -74,9 +74,16 @@ void expect_identical(torch::nn::Module& a, torch::nn::Module& b) {
   }
 }
 
+// One intra-op thread: the suite shares its cores with the other tests, and oversubscribed
+// OpenMP threads slow a step from milliseconds to seconds.
+class Train : public ::testing::Test {
+ protected:
+  void SetUp() override { torch::set_num_threads(1); }
+};
+
 }  // namespace
 
-TEST(Train, TinyRunWritesEveryFileWithFiniteLosses) {
+TEST_F(Train, TinyRunWritesEveryFileWithFiniteLosses) {
   const fs::path dir = fresh_dir("tiny");
   const fs::path data = write_dataset(dir / "data");
   const auto start = std::chrono::steady_clock::now();
@@ -142,7 +149,7 @@ TEST(Train, TinyRunWritesEveryFileWithFiniteLosses) {
   expect_identical(*G, *loaded.G);
 }
 
-TEST(Train, ResumeGivesTheSameWeightsAsAStraightRun) {
+TEST_F(Train, ResumeGivesTheSameWeightsAsAStraightRun) {
   const fs::path dir = fresh_dir("resume");
   const fs::path data = write_dataset(dir / "data");
   const auto args = tiny_args(data, dir / "runs", "straight");
@@ -171,7 +178,7 @@ TEST(Train, ResumeGivesTheSameWeightsAsAStraightRun) {
   EXPECT_NE(read_text(dir / "runs" / "stopped" / "train.log").find("--resume"), std::string::npos);
 }
 
-TEST(Train, ResumeAtAnEpochBoundaryGivesTheSameWeights) {
+TEST_F(Train, ResumeAtAnEpochBoundaryGivesTheSameWeights) {
   const fs::path dir = fresh_dir("resume_epoch");
   const fs::path data = write_dataset(dir / "data");
   pix2pix::train(parse_train(tiny_args(data, dir / "runs", "straight")));
@@ -189,7 +196,7 @@ TEST(Train, ResumeAtAnEpochBoundaryGivesTheSameWeights) {
   expect_identical(*a.D, *b.D);
 }
 
-TEST(Train, NanLossStopsTheRunAndKeepsTheLastCheckpoint) {
+TEST_F(Train, NanLossStopsTheRunAndKeepsTheLastCheckpoint) {
   const fs::path dir = fresh_dir("nan");
   const fs::path data = write_dataset(dir / "data");
   pix2pix::TrainHooks hooks;
@@ -214,7 +221,7 @@ TEST(Train, NanLossStopsTheRunAndKeepsTheLastCheckpoint) {
   EXPECT_NE(read_text(run / "train.log").find("non-finite"), std::string::npos);
 }
 
-TEST(Train, BadInputFailsBeforeAnyWork) {
+TEST_F(Train, BadInputFailsBeforeAnyWork) {
   const fs::path dir = fresh_dir("bad");
   const fs::path data = write_dataset(dir / "data");
   auto expect_error = [](const pix2pix::ResolvedOptions& options, const std::string& needle) {

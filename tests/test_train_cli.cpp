@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -30,8 +31,17 @@ pid_t spawn_pix2pix(const std::vector<std::string>& args, const fs::path& log) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // one intra-op thread, as in the rest of the suite (see test_train.cpp)
+  std::vector<std::string> env_text{"OMP_NUM_THREADS=1"};
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string(*e).rfind("OMP_NUM_THREADS=", 0) != 0) env_text.emplace_back(*e);
+  }
+  std::vector<char*> env;
+  for (auto& e : env_text) env.push_back(e.data());
+  env.push_back(nullptr);
+
   pid_t pid = -1;
-  const int error = posix_spawn(&pid, PIX2PIX_BINARY, &actions, nullptr, argv.data(), environ);
+  const int error = posix_spawn(&pid, PIX2PIX_BINARY, &actions, nullptr, argv.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   return error == 0 ? pid : -1;
 }
