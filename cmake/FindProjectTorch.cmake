@@ -15,14 +15,20 @@ endif()
 find_package(Torch 2.0 REQUIRED)
 message(STATUS "LibTorch: ${Torch_DIR}")
 
-# libtorch_cuda registers the CUDA backend from static initialisers; nothing references it by
-# symbol, so the linker would drop it under --as-needed and CUDA would look absent at run time.
-function(pix2pix_link_torch_cuda target)
+# Link settings every executable of the project needs:
+# - libstdc++ comes first in the search order: libtorch_cpu exports a copy of std::filesystem
+#   built by another GCC, and found first it would serve this project's calls with code that
+#   disagrees with our headers (std::filesystem::remove_all crashes).
+# - libtorch_cuda registers the CUDA backend from static initialisers; nothing references it by
+#   symbol, so the linker would drop it under --as-needed and CUDA would look absent at run time.
+function(pix2pix_configure_executable target)
   get_filename_component(_torch_lib_dir "${TORCH_INSTALL_PREFIX}/lib" ABSOLUTE)
+  set(_options "LINKER:--no-as-needed" "-lstdc++")
   if(EXISTS "${_torch_lib_dir}/libtorch_cuda.so")
-    target_link_options(${target} PRIVATE "LINKER:--no-as-needed"
-                        "${_torch_lib_dir}/libtorch_cuda.so" "LINKER:--as-needed")
+    list(APPEND _options "${_torch_lib_dir}/libtorch_cuda.so")
   endif()
+  list(APPEND _options "LINKER:--as-needed")
+  target_link_options(${target} PRIVATE ${_options})
   set_target_properties(${target} PROPERTIES BUILD_RPATH "${_torch_lib_dir}"
                                              INSTALL_RPATH "${_torch_lib_dir}")
 endfunction()

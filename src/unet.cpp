@@ -48,12 +48,11 @@ UnetBlockImpl::UnetBlockImpl(int64_t outer_nc, int64_t inner_nc, int64_t input_n
 }
 
 torch::Tensor UnetBlockImpl::forward(torch::Tensor x) {
-  // The reference applies the encoder's LeakyReLU in place, so the skip connection carries the
-  // activated input rather than the input itself; pretrained weights expect exactly that.
-  if (level_ != UnetLevel::Outermost) x = torch::leaky_relu(x, 0.2);
-
-  // encoder
-  torch::Tensor y = down_conv_->forward(x);
+  // encoder. The reference's LeakyReLU here works in place and so also changes the skip tensor;
+  // every consumer of a skip begins with a ReLU, and relu(leaky_relu(x)) == relu(x), so passing
+  // the input unchanged computes the same function, gradients included.
+  torch::Tensor y =
+      down_conv_->forward(level_ == UnetLevel::Outermost ? x : torch::leaky_relu(x, 0.2));
   if (!down_norm_.is_empty()) y = down_norm_.forward(y);
   if (inner_) y = inner_->forward(y);
 

@@ -83,3 +83,18 @@ TEST(Options, FlagsTakeOptionalValues) {
   EXPECT_TRUE(r.values.no_flip);
   EXPECT_FALSE(r.values.eval);
 }
+
+TEST(Options, EveryShippedConfigParses) {
+  const fs::path configs = fs::path(PIX2PIX_SOURCE_DIR) / "configs";
+  int n_configs = 0;
+  for (const auto& entry : fs::directory_iterator(configs)) {
+    if (entry.path().extension() != ".yaml") continue;
+    SCOPED_TRACE(entry.path().string());
+    const unsigned all = pix2pix::kGroupData | pix2pix::kGroupNetwork | pix2pix::kGroupTrain |
+                         pix2pix::kGroupTest | pix2pix::kGroupDevice;
+    const auto r = pix2pix::parse_options("train", {"--config", entry.path().string()}, all);
+    EXPECT_FALSE(r.values.dataroot.empty());
+    ++n_configs;
+  }
+  EXPECT_GE(n_configs, 7);
+}
