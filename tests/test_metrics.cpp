@@ -76,3 +76,10 @@ TEST(Metrics, RejectsMismatchedShapesAndSmallImages) {
   EXPECT_TRUE(std::isnan(m.ssim));
   EXPECT_DOUBLE_EQ(m.l1, 0.0);
 }
+
+TEST(Metrics, IndependentNoiseHasNoStructureInCommon) {
+  torch::manual_seed(1);
+  const auto a = torch::rand({3, 256, 256}) * 2 - 1, b = torch::rand({3, 256, 256}) * 2 - 1;
+  EXPECT_LT(std::abs(pix2pix::ssim(a, b)), 0.05);
+  EXPECT_NEAR(pix2pix::ssim(a, a), 1.0, 1e-12);
+}

@@ -48,6 +48,20 @@ int run_pix2pix(const std::string& args, const fs::path& log) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// A tiny training run: two aligned 256 x 512 pairs, unet_256 with 8 filters, one epoch.
+fs::path train_tiny_run(const fs::path& root) {
+  for (const char* name : {"1.png", "2.png"})
+    write(root / "data" / "train" / name, random_image(256, 512, CV_8UC3));
+  const int status = run_pix2pix(
+      "train --dataroot " + (root / "data").string() + " --name tiny --checkpoints_dir " +
+          (root / "checkpoints").string() +
+          " --netG unet_256 --ngf 8 --ndf 8 --n_epochs 1 --n_epochs_decay 0 --load_size 256"
+          " --crop_size 256 --device cpu --num_threads 0 --save_epoch_freq 1 --print_freq 1",
+      root / "train.log");
+  EXPECT_EQ(status, 0) << read_file(root / "train.log");
+  return root / "checkpoints" / "tiny";
+}
+
 // A run folder as training writes one, with an untrained generator: options.yaml and a
 // checkpoint latest.pt whose archive "G" holds the generator.
 fs::path write_untrained_run(const fs::path& run, const pix2pix::Options& options) {
@@ -87,7 +101,7 @@ void check_translation(const fs::path& root, const fs::path& run) {
 
   // train mode (the paper's): batch statistics and dropout noise, different on each run
   for (const char* out : {"train1", "train2"}) {
-    ASSERT_EQ(run_pix2pix(common + (root / out).string() + " --eval false", root / "t.log"), 0)
+    ASSERT_EQ(run_pix2pix(common + (root / out).string() + " --eval=false", root / "t.log"), 0)
         << read_file(root / "t.log");
   }
   const auto in_train = [&root, &run](const char* out) {
@@ -99,12 +113,29 @@ void check_translation(const fs::path& root, const fs::path& run) {
 
 }  // namespace
 
-TEST(TestCommand, UntrainedRunTranslatesAFolder) {
-  const fs::path root = fresh_folder("untrained");
-  pix2pix::Options options;
-  options.netG = "unet_256";
-  options.ngf = 8;  // dropout on, as the paper's generator
-  check_translation(root, write_untrained_run(root / "checkpoints" / "unet", options));
+TEST(TestCommand, TinyTrainingRunTranslatesFoldersAndPairedSets) {
+  const fs::path root = fresh_folder("tiny");
+  const fs::path run = train_tiny_run(root);
+  ASSERT_TRUE(fs::exists(run / "latest.pt")) << read_file(root / "train.log");
+  check_translation(root, run);
+
+  // The training pairs as a paired set: the phase folder makes it aligned; metrics per image.
+  ASSERT_EQ(run_pix2pix("test --dataroot " + (root / "data").string() +
+                            " --phase train --name tiny --checkpoints_dir " +
+                            (root / "checkpoints").string() + " --epoch 1 --device cpu" +
+                            " --results_dir " + (root / "paired").string(),
+                        root / "paired.log"),
+            0)
+      << read_file(root / "paired.log");
+  const std::string log = read_file(root / "paired.log");
+  EXPECT_NE(log.find("dataset_mode aligned"), std::string::npos) << log;
+  EXPECT_NE(log.find("mean L1"), std::string::npos) << log;
+  const fs::path out = root / "paired" / "tiny" / "train_1";
+  const std::string csv = read_file(out / "metrics.csv");
+  EXPECT_EQ(csv.rfind("name,width,height,l1,psnr,ssim\n1.png,256,256,", 0), 0u) << csv;
+  EXPECT_NE(csv.find("\n2.png,256,256,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\nmean,,,"), std::string::npos) << csv;
+  EXPECT_NE(read_file(out / "index.html").find("page/target/2.png"), std::string::npos);
 }
 
 TEST(TestCommand, MixedFolderNamesTheCorruptFileAndFails) {
