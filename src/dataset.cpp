@@ -196,10 +196,9 @@ struct PairedDataset::State {
                                  "); an aligned file holds A and B side by side, each half the "
                                  "width (see pix2pix data combine)");
       }
-      // copies, not views: resizing a view would read its neighbour across the middle
       const int half = a.cols / 2;
-      b = a(cv::Rect(half, 0, half, a.rows)).clone();
-      a = a(cv::Rect(0, 0, half, a.rows)).clone();
+      b = a(cv::Rect(half, 0, half, a.rows));
+      a = a(cv::Rect(0, 0, half, a.rows));
     } else {
       b = read_image(files.b[index]);
       if (a.size() != b.size()) {
@@ -281,12 +280,12 @@ ItemReport PairedDataset::inspect(size_t index) const {
   return report;
 }
 
-void PairedDataset::verify() const {
-  const size_t n = size();
-  std::vector<std::string> problems(n);
+std::vector<ItemReport> inspect_all(const PairedDataset& dataset) {
+  const size_t n = dataset.size();
+  std::vector<ItemReport> reports(n);
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i = next++; i < n; i = next++) problems[i] = inspect(i).problem;
+    for (size_t i = next++; i < n; i = next++) reports[i] = dataset.inspect(i);
   };
   const size_t n_threads =
       std::max<size_t>(1, std::min<size_t>(std::thread::hardware_concurrency(), n));
@@ -294,6 +293,13 @@ void PairedDataset::verify() const {
   for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(work);
   work();
   for (auto& thread : threads) thread.join();
+  return reports;
+}
+
+void PairedDataset::verify() const {
+  const size_t n = size();
+  std::vector<std::string> problems;
+  for (const auto& report : inspect_all(*this)) problems.push_back(report.problem);
 
   std::string text;
   size_t n_problems = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "pix2pix/model.h"
 
@@ -123,6 +124,17 @@ HeldOutComparison compare_on_held_out(const Options& options, GeneratorImpl& tra
 
   result.baseline = evaluate_constant(mean_target_image(train), held_out);
   return result;
+}
+
+std::string held_out_yaml(const HeldOutComparison& h) {
+  std::ostringstream yaml;
+  yaml << "phase: " << h.phase << "\nimages: " << h.trained.images << "\n";
+  const std::pair<const char*, const ImageMetrics*> rows[] = {
+      {"trained", &h.trained}, {"untrained", &h.untrained}, {"mean_image", &h.baseline}};
+  for (const auto& [name, m] : rows) {
+    yaml << name << "_mean_L1: " << m->mean_l1 << "\n" << name << "_PSNR: " << m->psnr << "\n";
+  }
+  return yaml.str();
 }
 
 }  // namespace pix2pix

@@ -32,11 +32,15 @@ std::vector<unsigned char> read_bytes(const std::string& path) {
   if (fs::is_directory(path, ec)) {
     throw std::runtime_error("expected an image file, found a folder: " + path);
   }
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error("cannot open image " + path + ": check its permissions");
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
-                                   std::istreambuf_iterator<char>());
-  if (bytes.empty()) throw std::runtime_error("image " + path + " is empty (0 bytes)");
+  const std::streamsize size = in.tellg();
+  if (size <= 0) throw std::runtime_error("image " + path + " is empty (0 bytes)");
+  std::vector<unsigned char> bytes(static_cast<size_t>(size));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) {
+    throw std::runtime_error("cannot read image " + path + ": read failed");
+  }
   return bytes;
 }
 
@@ -214,7 +218,26 @@ torch::Tensor image_to_tensor(const cv::Mat& image, int channels) {
                                 " channels; expected 1 or 3");
   }
 
-  // colour conversion in the image's own depth: BGR -> RGB, or to and from gray
+  // 8-bit colour, the common case: BGR -> RGB planes in [-1, 1] in one pass
+  const int height = image.rows, width = image.cols;
+  torch::Tensor tensor = torch::empty({channels, height, width}, torch::kFloat32);
+  if (image.depth() == CV_8U && image.channels() == 3 && channels == 3) {
+    const float* table = byte_table().ptr<float>();
+    float* r = tensor.data_ptr<float>();
+    float* g = r + size_t(height) * width;
+    float* b = g + size_t(height) * width;
+    for (int y = 0; y < height; ++y) {
+      const uchar* p = image.ptr<uchar>(y);
+      for (int x = 0; x < width; ++x, p += 3) {
+        *b++ = table[p[0]];
+        *g++ = table[p[1]];
+        *r++ = table[p[2]];
+      }
+    }
+    return tensor;
+  }
+
+  // colour conversion in the image's own depth: to and from gray, 16-bit BGR -> RGB
   cv::Mat converted;
   if (channels == 1 && image.channels() == 3) {
     cv::cvtColor(image, converted, cv::COLOR_BGR2GRAY);
@@ -228,8 +251,6 @@ torch::Tensor image_to_tensor(const cv::Mat& image, int channels) {
 
   // HWC -> CHW, one plane at a time, scaled to [-1, 1]; 8-bit through a table that maps
   // 0 and 255 to exactly -1 and 1 (a multiply by 2/255 gives 1.0000002)
-  const int height = converted.rows, width = converted.cols;
-  torch::Tensor tensor = torch::empty({channels, height, width}, torch::kFloat32);
   std::vector<cv::Mat> planes;
   cv::split(converted, planes);
   for (int c = 0; c < channels; ++c) {

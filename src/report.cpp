@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -189,6 +190,23 @@ void write_validation_csv(const fs::path& csv, const std::vector<ValidationRow>&
         std::to_string(row.epoch) + "," + fixed(row.mean_l1, 6) + "," + fixed(row.psnr, 4) + "\n";
   }
   write_file_atomically(csv, text);
+}
+
+std::vector<ValidationRow> read_validation_csv(const fs::path& csv, int64_t before_epoch) {
+  std::vector<ValidationRow> rows;
+  std::ifstream in(csv);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    long long epoch = 0;
+    ValidationRow row;
+    if (std::sscanf(line.c_str(), "%lld,%lf,%lf", &epoch, &row.mean_l1, &row.psnr) == 3 &&
+        epoch < before_epoch) {
+      row.epoch = epoch;
+      rows.push_back(row);
+    }
+  }
+  return rows;
 }
 
 void write_report(const fs::path& run_root, const ReportContents& contents) {

@@ -53,7 +53,7 @@ ResolvedOptions merge_for_resume(const ResolvedOptions& given, const RunFolder& 
   return stored;
 }
 
-void check_data(const Options& options) {
+std::shared_ptr<const PairedDataset> check_data(const Options& options) {
   if (options.dataroot.empty()) {
     throw std::runtime_error("no data set given: set --dataroot to a folder holding train/");
   }
@@ -61,12 +61,13 @@ void check_data(const Options& options) {
     throw std::runtime_error("data root " + options.dataroot +
                              " does not exist or is not a folder; check --dataroot");
   }
-  const PairedDataset train(options, "train");
-  if (train.size() == 0) {
+  auto train = std::make_shared<const PairedDataset>(options, "train");
+  if (train->size() == 0) {
     throw std::runtime_error("the train phase of " + options.dataroot +
                              " holds no image pairs; put training images under " +
                              (fs::path(options.dataroot) / "train").string());
   }
+  return train;
 }
 
 void check_writable(const fs::path& folder) {
@@ -134,7 +135,7 @@ PreparedRun prepare_run(const ResolvedOptions& given) {
   validate(run.options.values);
   resolve_device(run.options.values.device);  // throws when CUDA is asked for and absent
 
-  check_data(run.options.values);
+  run.train_set = check_data(run.options.values);
   check_writable(run.folder.root);
 
   if (!run.resume && holds_run(run.folder.root)) {

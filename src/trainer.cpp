@@ -35,22 +35,6 @@ bool all_finite(const torch::nn::Module& module) {
   return flags.empty() || torch::stack(flags).all().item<bool>();
 }
 
-std::vector<ValidationRow> read_validation(const fs::path& csv, int64_t before_epoch) {
-  std::vector<ValidationRow> rows;
-  std::ifstream in(csv);
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    ValidationRow row;
-    if (std::sscanf(line.c_str(), "%lld,%lf,%lf", reinterpret_cast<long long*>(&row.epoch),
-                    &row.mean_l1, &row.psnr) == 3 &&
-        row.epoch < before_epoch) {
-      rows.push_back(row);
-    }
-  }
-  return rows;
-}
-
 // One step's losses, kept on the device until the next flush so that steps do not synchronise.
 struct PendingRow {
   LossRow row;
@@ -126,7 +110,7 @@ void Trainer::setup() {
   configure_device(device_, options_);
 
   // data
-  train_set_ = std::make_shared<const PairedDataset>(options_, "train");
+  train_set_ = run_.train_set;
   if (fs::is_directory(fs::path(options_.dataroot) / "val")) {
     try {
       val_set_ = std::make_unique<PairedDataset>(evaluation_options(options_), "val");
@@ -156,7 +140,7 @@ void Trainer::setup() {
     p.options_yaml = &stored_yaml;
     load_checkpoint(latest, p, device_, /*restore_rng=*/true);
     model_->scaler().set_state(progress_.loss_scale, progress_.loss_scale_good_steps);
-    validation_ = read_validation(root / "val.csv", progress_.epoch);
+    validation_ = read_validation_csv(root / "val.csv", progress_.epoch);
     last_checkpoint_ = latest.string();
     spdlog::info("resumed from {}: epoch {}, {} batches into it, step {}", latest.string(),
                  progress_.epoch, progress_.epoch_batches, progress_.global_step);
@@ -367,6 +351,12 @@ TrainResult Trainer::run() {
   TrainResult result;
   result.run = run_.folder.root;
 
+  if (progress_.epoch > last_epoch_) {
+    spdlog::info(
+        "the run has already trained its {} epochs; to train longer, resume with a larger "
+        "--n_epochs or --n_epochs_decay",
+        last_epoch_);
+  }
   for (int64_t epoch = progress_.epoch; epoch <= last_epoch_; ++epoch) {
     const bool finished = train_epoch(epoch, stop);
     if (finished) end_epoch(epoch);
@@ -387,14 +377,7 @@ TrainResult Trainer::run() {
   if (!result.interrupted && !options_.eval_phase.empty()) {
     held_out_ = compare_on_held_out(options_, *model_->generator(), options_.eval_phase, device_);
     const auto& h = *held_out_;
-    std::ostringstream yaml;
-    yaml << "phase: " << h.phase << "\nimages: " << h.trained.images
-         << "\ntrained_mean_L1: " << h.trained.mean_l1
-         << "\nuntrained_mean_L1: " << h.untrained.mean_l1
-         << "\nmean_image_mean_L1: " << h.baseline.mean_l1 << "\ntrained_PSNR: " << h.trained.psnr
-         << "\nuntrained_PSNR: " << h.untrained.psnr << "\nmean_image_PSNR: " << h.baseline.psnr
-         << "\n";
-    write_file_atomically(run_.folder.root / "heldout.yaml", yaml.str());
+    write_file_atomically(run_.folder.root / "heldout.yaml", held_out_yaml(h));
     spdlog::info(
         "held-out {} set ({} pairs), mean L1: trained G {:.4f}, untrained G {:.4f}, "
         "mean training image {:.4f}",

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "pix2pix/checkpoint.h"
+#include "train_fixtures.h"
 
 namespace fs = std::filesystem;
 
@@ -49,14 +50,6 @@ struct Training {
   }
 };
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("p2p_ckpt_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 void expect_same_weights(torch::nn::Module& a, torch::nn::Module& b) {
   const auto pa = a.named_parameters(), pb = b.named_parameters();
   ASSERT_EQ(pa.size(), pb.size());
@@ -65,9 +58,18 @@ void expect_same_weights(torch::nn::Module& a, torch::nn::Module& b) {
   for (const auto& item : ba) EXPECT_TRUE(torch::equal(item.value(), bb[item.key()])) << item.key();
 }
 
+class Checkpoint : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (!HasFailure()) folders_.remove_all();
+  }
+  fs::path temp_dir(const std::string& name) { return folders_.make("ckpt_" + name); }
+  pix2pix::testing::TempFolders folders_;
+};
+
 }  // namespace
 
-TEST(Checkpoint, RoundTripRestoresTrainingExactly) {
+TEST_F(Checkpoint, RoundTripRestoresTrainingExactly) {
   const fs::path dir = temp_dir("roundtrip");
   torch::manual_seed(1);
   Training a;
@@ -94,7 +96,7 @@ TEST(Checkpoint, RoundTripRestoresTrainingExactly) {
   expect_same_weights(*a.D, *b.D);
 }
 
-TEST(Checkpoint, ShapeMismatchNamesTheTensors) {
+TEST_F(Checkpoint, ShapeMismatchNamesTheTensors) {
   const fs::path dir = temp_dir("shapes");
   Training a;
   pix2pix::CheckpointParts parts;
@@ -114,7 +116,7 @@ TEST(Checkpoint, ShapeMismatchNamesTheTensors) {
   }
 }
 
-TEST(Checkpoint, GeneratorOnlyFileLoadsAsGButNotAsATrainingState) {
+TEST_F(Checkpoint, GeneratorOnlyFileLoadsAsGButNotAsATrainingState) {
   const fs::path dir = temp_dir("gonly");
   Training a;
   pix2pix::CheckpointParts parts;
@@ -130,7 +132,7 @@ TEST(Checkpoint, GeneratorOnlyFileLoadsAsGButNotAsATrainingState) {
                std::runtime_error);
 }
 
-TEST(Checkpoint, MissingAndCorruptFilesAreNamed) {
+TEST_F(Checkpoint, MissingAndCorruptFilesAreNamed) {
   const fs::path dir = temp_dir("corrupt");
   Training a;
   try {
@@ -148,7 +150,7 @@ TEST(Checkpoint, MissingAndCorruptFilesAreNamed) {
   }
 }
 
-TEST(Checkpoint, KillDuringWriteLeavesThePreviousOneLoadable) {
+TEST_F(Checkpoint, KillDuringWriteLeavesThePreviousOneLoadable) {
   const fs::path dir = temp_dir("kill");
   torch::manual_seed(2);
   Training a;
@@ -184,7 +186,7 @@ TEST(Checkpoint, KillDuringWriteLeavesThePreviousOneLoadable) {
   EXPECT_FALSE(fs::exists(dir / "latest.pt.tmp"));
 }
 
-TEST(Checkpoint, AtomicWriteFailsWithThePath) {
+TEST_F(Checkpoint, AtomicWriteFailsWithThePath) {
   const fs::path file = temp_dir("atomic") / "x.txt";
   pix2pix::write_file_atomically(file, "hello");
   std::ifstream in(file);

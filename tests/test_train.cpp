@@ -79,6 +79,11 @@ void expect_identical(torch::nn::Module& a, torch::nn::Module& b) {
 class Train : public ::testing::Test {
  protected:
   void SetUp() override { torch::set_num_threads(1); }
+  void TearDown() override {
+    if (!HasFailure()) folders_.remove_all();
+  }
+  fs::path fresh_dir(const std::string& name) { return folders_.make(name); }
+  TempFolders folders_;
 };
 
 }  // namespace

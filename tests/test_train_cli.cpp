@@ -67,9 +67,18 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
+class TrainCli : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (!HasFailure()) folders_.remove_all();
+  }
+  fs::path fresh_dir(const std::string& name) { return folders_.make(name); }
+  TempFolders folders_;
+};
+
 }  // namespace
 
-TEST(TrainCli, SigintWritesLatestAndExitsZero) {
+TEST_F(TrainCli, SigintWritesLatestAndExitsZero) {
   const fs::path dir = fresh_dir("sigint");
   const fs::path data = write_dataset(dir / "data");
   auto args = tiny_args(data, dir / "runs", "run");
@@ -116,7 +125,7 @@ TEST(TrainCli, SigintWritesLatestAndExitsZero) {
   EXPECT_EQ(count_lines(losses), static_cast<size_t>(4 * epoch) + 1);
 }
 
-TEST(TrainCli, ExistingRunIsRefusedWithExitStatusOne) {
+TEST_F(TrainCli, ExistingRunIsRefusedWithExitStatusOne) {
   const fs::path dir = fresh_dir("refuse");
   fs::create_directories(dir / "runs" / "run");
   std::ofstream(dir / "runs" / "run" / "options.yaml") << "ngf: 8\n";

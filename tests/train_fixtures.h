@@ -26,6 +26,23 @@ inline std::filesystem::path fresh_dir(const std::string& name) {
   return dir;
 }
 
+// Removes the folders of fresh_dir() at the end of a test that passed (kept for a look otherwise).
+class TempFolders {
+ public:
+  std::filesystem::path make(const std::string& name) {
+    folders_.push_back(fresh_dir(name));
+    return folders_.back();
+  }
+  void remove_all() {
+    std::error_code ignored;
+    for (const auto& folder : folders_) std::filesystem::remove_all(folder, ignored);
+    folders_.clear();
+  }
+
+ private:
+  std::vector<std::filesystem::path> folders_;
+};
+
 // Aligned pairs A|B of `size` x `size`: A is a drawing of random shapes' outlines, B the same
 // shapes filled with colours, as an edges -> photo task.
 inline void write_pairs(const std::filesystem::path& folder, int count, int size, unsigned seed) {

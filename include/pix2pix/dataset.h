@@ -57,6 +57,11 @@ struct ItemReport {
   std::string problem;  // empty when the item loads and transforms cleanly
 };
 
+class PairedDataset;
+
+// inspect() of every item, read on all cores.
+std::vector<ItemReport> inspect_all(const PairedDataset& dataset);
+
 // The seed of one item's random draw: one per (seed, epoch, index), so a resumed run draws
 // the same crops and flips as an uninterrupted one.
 uint64_t sample_seed(uint64_t seed, int64_t epoch, size_t index);

@@ -48,4 +48,7 @@ struct HeldOutComparison {
 HeldOutComparison compare_on_held_out(const Options& options, GeneratorImpl& trained,
                                       const std::string& phase, torch::Device device);
 
+// The comparison as YAML: phase, images, then mean L1 and PSNR of trained, untrained, mean_image.
+std::string held_out_yaml(const HeldOutComparison& comparison);
+
 }  // namespace pix2pix

@@ -34,6 +34,9 @@ void write_validation_curves(const std::filesystem::path& png,
                              const std::vector<ValidationRow>& rows);
 // val.csv: epoch,mean_L1,PSNR.
 void write_validation_csv(const std::filesystem::path& csv, const std::vector<ValidationRow>& rows);
+// Its rows of epochs before `before_epoch` (none when the file is missing).
+std::vector<ValidationRow> read_validation_csv(const std::filesystem::path& csv,
+                                               int64_t before_epoch);
 
 // index.html in `run_root`: status, loss curves, validation, held-out comparison and the
 // sample images grouped by epoch, newest first. Relative links only, no scripts: it opens

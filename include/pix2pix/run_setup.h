@@ -1,5 +1,8 @@
 #pragma once
 
+#include <memory>
+
+#include "pix2pix/dataset.h"
 #include "pix2pix/options.h"
 #include "pix2pix/run_files.h"
 
@@ -13,6 +16,7 @@ struct PreparedRun {
   RunFolder folder;
   ResolvedOptions options;  // effective: the stored ones on resume, with the overrides given
   bool resume = false;
+  std::shared_ptr<const PairedDataset> train_set;  // checked to hold pairs
 };
 
 // Everything that can be checked before any work, in this order: the resumed run exists, has a
