@@ -33,7 +33,7 @@ data="datasets/edges2photos"
 run_name="$(sed -n 's/^name: *//p' "$config" | head -n1)"
 run_name="${run_name:-demo_edges2photos}"
 run="checkpoints/$run_name"
-results="results/$run_name"
+results="results/$run_name/test_latest"
 stamp() { date +%s; }
 t0=$(stamp)
 
@@ -74,7 +74,7 @@ fi
 t_train=$(stamp)
 
 echo "== demo: translating the held-out set"
-"$bin" test --name "$run_name" --dataroot "$data" --phase test --results_dir "$results" \
+"$bin" test --name "$run_name" --dataroot "$data" --phase test --results_dir results \
   --device "$device" --overwrite
 t_test=$(stamp)
 

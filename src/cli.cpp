@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <cxxopts.hpp>
 
+#include <cctype>
 #include <iostream>
 #include <stdexcept>
 
@@ -42,6 +43,12 @@ std::string normalise_option(const std::string& arg) {
   return out;
 }
 
+bool is_bool_word(std::string word) {
+  for (auto& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return word == "true" || word == "false" || word == "yes" || word == "no" || word == "on" ||
+         word == "off" || word == "1" || word == "0";
+}
+
 }  // namespace
 
 ResolvedOptions parse_options(const std::string& command, const std::vector<std::string>& args,
@@ -60,8 +67,17 @@ ResolvedOptions parse_options(const std::string& command, const std::vector<std:
   parser.add_options()("positional", "", cxxopts::value<std::vector<std::string>>());
   parser.parse_positional({"positional"});
 
+  // A flag takes its value after '=' only; "--eval false" is joined into "--eval=false" so that
+  // the value is not read as a positional argument.
   std::vector<std::string> normalised{"pix2pix"};
-  for (const auto& arg : args) normalised.push_back(normalise_option(arg));
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = normalise_option(args[i]);
+    const OptionSpec* spec = arg.rfind("--", 0) == 0 ? find_option(arg.substr(2)) : nullptr;
+    if (spec != nullptr && spec->is_flag && i + 1 < args.size() && is_bool_word(args[i + 1])) {
+      arg += "=" + args[++i];
+    }
+    normalised.push_back(arg);
+  }
   std::vector<const char*> argv;
   for (const auto& arg : normalised) argv.push_back(arg.c_str());
 

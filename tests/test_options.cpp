@@ -82,6 +82,11 @@ TEST(Options, FlagsTakeOptionalValues) {
                                   pix2pix::kGroupData | pix2pix::kGroupTest);
   EXPECT_TRUE(r.values.no_flip);
   EXPECT_FALSE(r.values.eval);
+
+  r = pix2pix::parse_options("test", {"--eval", "false", "--no_flip", "yes"},
+                             pix2pix::kGroupData | pix2pix::kGroupTest);
+  EXPECT_FALSE(r.values.eval);
+  EXPECT_TRUE(r.values.no_flip);
 }
 
 TEST(Options, EveryShippedConfigParses) {
