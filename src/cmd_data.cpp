@@ -29,7 +29,9 @@ const char* kDataUsage =
     "  demo [--out DIR] [FOLDER[=COPYRIGHT] ...]\n"
     "                                      build an edges -> photo data set from photographs\n"
     "  bench [ROOT]                        loader throughput, pairs/s (synthetic JPEGs without "
-    "ROOT)\n";
+    "ROOT)\n"
+    "  synthetic OUT [--count N] [--size S]\n"
+    "                                      write N generated A|B pairs of S x S under OUT/train\n";
 
 // Parses a subcommand's own flags; returns false when --help was shown.
 bool parse_own(cxxopts::Options& parser, const Args& args, cxxopts::ParseResult& result) {
@@ -186,6 +188,27 @@ int data_bench(const Args& args) {
   return 0;
 }
 
+int data_synthetic(const Args& args) {
+  cxxopts::Options parser("pix2pix data synthetic",
+                          "generated A|B JPEG pairs under OUT/train, for trying a machine");
+  parser.add_options()("h,help", "show this help")("count", "pairs",
+                                                   cxxopts::value<int>()->default_value("32"))(
+      "size", "edge of each half in pixels", cxxopts::value<int>()->default_value("256"))(
+      "out", "folder", cxxopts::value<std::string>());
+  parser.parse_positional({"out"});
+  cxxopts::ParseResult result;
+  if (!parse_own(parser, args, result)) return 0;
+  if (!result.count("out")) throw std::invalid_argument("give the OUT folder\n" + parser.help());
+  const int count = result["count"].as<int>(), size = result["size"].as<int>();
+  if (count < 1 || size < 8)
+    throw std::invalid_argument("--count must be 1 or more, --size 8 or more");
+  const std::string out = result["out"].as<std::string>();
+  write_bench_images(out, count, size, size);
+  spdlog::info("wrote {} synthetic {}x{} pairs to {}", count, size, size,
+               (fs::path(out) / "train").string());
+  return 0;
+}
+
 }  // namespace
 
 int command_data(const Args& args) {
@@ -199,6 +222,7 @@ int command_data(const Args& args) {
   if (sub == "check") return data_check(rest);
   if (sub == "demo") return data_demo(rest);
   if (sub == "bench") return data_bench(rest);
+  if (sub == "synthetic") return data_synthetic(rest);
   throw std::invalid_argument("unknown data subcommand '" + sub + "'\n" + kDataUsage);
 }
 

@@ -42,7 +42,7 @@ int command_test(const Args& args) {
     throw std::invalid_argument("give one input folder, either as an argument or as --dataroot");
   }
   if (!positional.empty()) options.dataroot = positional.front();
-  if (options.dataroot.empty()) {
+  if (options.dataroot.empty() && options.dir_A.empty()) {
     throw std::invalid_argument(
         "no input: pix2pix test <folder> --name <run> "
         "(or --dataroot <data set root>)");

@@ -73,6 +73,24 @@ std::string join_names(const std::vector<std::string>& paths, const std::string&
   return text;
 }
 
+// Pairs the images of two folders by stem into `files` (a, b, unpaired_a, unpaired_b).
+void pair_by_stem(const std::string& dir_a, const std::string& dir_b, DatasetFiles& files) {
+  const auto map_a = by_stem(dir_a, images_or_throw(dir_a, "folders mode: the A images"));
+  const auto map_b = by_stem(dir_b, images_or_throw(dir_b, "folders mode: the B images"));
+  for (const auto& [key, path] : map_a) {
+    auto it = map_b.find(key);
+    if (it == map_b.end()) {
+      files.unpaired_a.push_back(path);
+    } else {
+      files.a.push_back(path);
+      files.b.push_back(it->second);
+    }
+  }
+  for (const auto& [key, path] : map_b) {
+    if (map_a.count(key) == 0) files.unpaired_b.push_back(path);
+  }
+}
+
 }  // namespace
 
 uint64_t sample_seed(uint64_t seed, int64_t epoch, size_t index) {
@@ -80,6 +98,22 @@ uint64_t sample_seed(uint64_t seed, int64_t epoch, size_t index) {
 }
 
 DatasetFiles find_dataset_files(const Options& options, const std::string& phase) {
+  if (!options.dir_A.empty() && !options.dir_B.empty()) {
+    // two folders given: they stand for every phase
+    DatasetFiles files;
+    files.mode = "folders";
+    const fs::path a = fs::path(options.dir_A).lexically_normal();
+    files.folder = a.has_parent_path() ? a.parent_path().string() : ".";
+    std::error_code ec;
+    for (const auto& [dir, option] :
+         {std::pair{options.dir_A, "dir_A"}, {options.dir_B, "dir_B"}}) {
+      if (!fs::is_directory(dir, ec)) {
+        throw std::runtime_error("folder " + dir + " not found; check --" + option);
+      }
+    }
+    pair_by_stem(options.dir_A, options.dir_B, files);
+    return files;
+  }
   if (options.dataroot.empty()) {
     throw std::runtime_error("option 'dataroot' is empty: give the data set folder");
   }
@@ -124,20 +158,7 @@ DatasetFiles find_dataset_files(const Options& options, const std::string& phase
                                files.folder + "/A and " + files.folder + "/B)");
     }
   }
-  const auto map_a = by_stem(dir_a, images_or_throw(dir_a, "folders mode: the A images"));
-  const auto map_b = by_stem(dir_b, images_or_throw(dir_b, "folders mode: the B images"));
-  for (const auto& [key, path] : map_a) {
-    auto it = map_b.find(key);
-    if (it == map_b.end()) {
-      files.unpaired_a.push_back(path);
-    } else {
-      files.a.push_back(path);
-      files.b.push_back(it->second);
-    }
-  }
-  for (const auto& [key, path] : map_b) {
-    if (map_a.count(key) == 0) files.unpaired_b.push_back(path);
-  }
+  pair_by_stem(dir_a, dir_b, files);
   return files;
 }
 

@@ -108,14 +108,19 @@ void Pix2PixModel::backward_G() {
 
 void Pix2PixModel::optimize_parameters() {
   forward();
+  optimize_D();
+  optimize_G();
+}
 
-  // update D
+void Pix2PixModel::optimize_D() {
   set_requires_grad(*D_, true);
   optimizer_D_->zero_grad();
   backward_D();
   scaler_.step(*optimizer_D_);
+}
 
-  // update G; D's parameters need no gradients here
+// D's parameters need no gradients here; the scaler's iteration ends with the G update.
+void Pix2PixModel::optimize_G() {
   set_requires_grad(*D_, false);
   optimizer_G_->zero_grad();
   backward_G();

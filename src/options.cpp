@@ -69,13 +69,17 @@ OptionSpec field(std::string name, T Options::*member, unsigned groups, std::str
 std::vector<OptionSpec> make_specs() {
   using O = Options;
   const unsigned data = kGroupData, net = kGroupNetwork, train = kGroupTrain, test = kGroupTest,
-                 dev = kGroupDevice;
+                 dev = kGroupDevice, bench = kGroupBench;
   return {
       field("dataroot", &O::dataroot, data, "data set root (holds train/, val/, test/)"),
       field("name", &O::name, train | test, "run name: the run folder under checkpoints_dir"),
       field("checkpoints_dir", &O::checkpoints_dir, train | test, "folder that holds runs"),
       field("dataset_mode", &O::dataset_mode, data, "aligned | folders | single (test: auto)"),
       field("direction", &O::direction, data, "AtoB or BtoA"),
+      field("dir_A", &O::dir_A, data,
+            "folders mode: folder of A images (instead of <dataroot>/<phase>/A; needs dir_B)"),
+      field("dir_B", &O::dir_B, data,
+            "folders mode: folder of B images (instead of <dataroot>/<phase>/B; needs dir_A)"),
       field("phase", &O::phase, data, "train, val or test"),
       field("input_nc", &O::input_nc, data | net, "input image channels (1 or 3)"),
       field("output_nc", &O::output_nc, data | net, "output image channels (1 or 3)"),
@@ -124,6 +128,7 @@ std::vector<OptionSpec> make_specs() {
       field("device", &O::device, dev, "auto | cpu | cuda | cuda:N"),
       field("amp", &O::amp, dev, "mixed precision on CUDA: none | bf16 | fp16"),
       field("channels_last", &O::channels_last, dev, "channels-last memory format on CUDA"),
+      field("tf32", &O::tf32, dev, "TF32 matrix multiplies and convolutions on CUDA"),
       field("results_dir", &O::results_dir, test, "where translated images go"),
       field("epoch", &O::epoch, test, "checkpoint to load: latest or an epoch number"),
       field("num_test", &O::num_test, test, "translate at most this many images (0: all)"),
@@ -132,6 +137,9 @@ std::vector<OptionSpec> make_specs() {
       field("tile", &O::tile, test, "tile edge in pixels for large images (0: whole image)"),
       field("tile_overlap", &O::tile_overlap, test, "overlap between tiles in pixels"),
       field("resize_to", &O::resize_to, test, "resize inputs to this size (0: keep their size)"),
+      field("bench_steps", &O::bench_steps, bench, "timed training steps and translation batches"),
+      field("bench_warmup", &O::bench_warmup, bench, "untimed steps before timing"),
+      field("bench_json", &O::bench_json, bench, "also write the figures to this JSON file"),
   };
 }
 
@@ -240,10 +248,18 @@ void validate(const Options& o) {
                              {"display_freq", o.display_freq},
                              {"save_latest_freq", o.save_latest_freq},
                              {"save_epoch_freq", o.save_epoch_freq},
-                             {"lr_decay_iters", o.lr_decay_iters}}) {
+                             {"lr_decay_iters", o.lr_decay_iters},
+                             {"bench_steps", o.bench_steps}}) {
     require_positive(name, value);
   }
+  if (o.dir_A.empty() != o.dir_B.empty()) {
+    throw std::invalid_argument("options 'dir_A' and 'dir_B' go together: give both folders");
+  }
+  if (!o.dir_A.empty() && o.dataset_mode != "folders") {
+    throw std::invalid_argument("options 'dir_A' and 'dir_B' need --dataset_mode folders");
+  }
   if (o.num_threads < 0) throw std::invalid_argument("option 'num_threads' must be 0 or more");
+  if (o.bench_warmup < 0) throw std::invalid_argument("option 'bench_warmup' must be 0 or more");
   if (o.n_epochs < 0 || o.n_epochs_decay < 0 || o.n_epochs + o.n_epochs_decay == 0) {
     throw std::invalid_argument(
         "options 'n_epochs' and 'n_epochs_decay' must be 0 or more with a positive sum");

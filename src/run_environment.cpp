@@ -64,10 +64,11 @@ void configure_device(torch::Device device, const Options& options) {
     return;
   }
   at::globalContext().setBenchmarkCuDNN(true);
-  at::globalContext().setAllowTF32CuDNN(true);
-  at::globalContext().setAllowTF32CuBLAS(true);
-  spdlog::info("device: {} (--device {}); cuDNN benchmark on, TF32 on, amp {}, channels_last {}",
-               device.str(), options.device, options.amp, options.channels_last);
+  at::globalContext().setAllowTF32CuDNN(options.tf32);
+  at::globalContext().setAllowTF32CuBLAS(options.tf32);
+  spdlog::info("device: {} (--device {}); cuDNN benchmark on, TF32 {}, amp {}, channels_last {}",
+               device.str(), options.device, options.tf32 ? "on" : "off", options.amp,
+               options.channels_last);
 }
 
 std::string format_duration(double seconds) {

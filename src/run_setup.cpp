@@ -54,19 +54,21 @@ ResolvedOptions merge_for_resume(const ResolvedOptions& given, const RunFolder& 
 }
 
 std::shared_ptr<const PairedDataset> check_data(const Options& options) {
-  if (options.dataroot.empty()) {
+  if (options.dataroot.empty() && options.dir_A.empty()) {
     throw std::runtime_error("no data set given: set --dataroot to a folder holding train/");
   }
-  if (!fs::is_directory(options.dataroot)) {
+  if (options.dir_A.empty() && !fs::is_directory(options.dataroot)) {
     throw std::runtime_error("data root " + options.dataroot +
                              " does not exist or is not a folder; check --dataroot");
   }
   auto train = std::make_shared<const PairedDataset>(options, "train");
   if (train->size() == 0) {
-    throw std::runtime_error("the train phase of " + options.dataroot +
+    throw std::runtime_error("the train phase of " + train->files().folder +
                              " holds no image pairs; put training images under " +
-                             (fs::path(options.dataroot) / "train").string());
+                             train->files().folder);
   }
+  // Every file is read once now, so that a corrupt one stops the run before it starts.
+  train->verify();
   return train;
 }
 

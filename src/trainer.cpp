@@ -111,7 +111,8 @@ void Trainer::setup() {
 
   // data
   train_set_ = run_.train_set;
-  if (fs::is_directory(fs::path(options_.dataroot) / "val")) {
+  // dir_A and dir_B stand for every phase, so they have no separate val set
+  if (options_.dir_A.empty() && fs::is_directory(fs::path(options_.dataroot) / "val")) {
     try {
       val_set_ = std::make_unique<PairedDataset>(evaluation_options(options_), "val");
     } catch (const std::runtime_error& e) {

@@ -218,5 +218,36 @@ TEST(PairedDataset, NoneRoundsToTheMultipleAndMaxDatasetSizeLimits) {
   EXPECT_EQ(s.path, dir / "imgs/b.png");
 }
 
+TEST(PairedDataset, FoldersGivenAsTwoPathsPairByName) {
+  TempDir dir;
+  for (int i : {1, 2, 10}) {
+    write_image(dir / ("photos/" + std::to_string(i) + ".png"), testing::solid(8, 8, {0, 0, 0}));
+    write_image(dir / ("labels/" + std::to_string(i) + ".jpg"), testing::solid(8, 8, {0, 0, 0}));
+  }
+  Options o = options_for(dir / "nowhere", "folders");
+  o.dir_A = dir / "photos";
+  o.dir_B = dir / "labels";
+  o.preprocess = "none";
+  PairedDataset dataset(o, "train", 4);
+  ASSERT_EQ(dataset.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(std::filesystem::path(dataset.files().a[i]).stem(),
+              std::filesystem::path(dataset.files().b[i]).stem());
+  }
+
+  write_image(dir / "labels/only_b.png", testing::solid(8, 8, {0, 0, 0}));
+  EXPECT_NE(error_of([&] { PairedDataset(o, "train"); })
+                .find("in B without a partner in A: "
+                      "labels/only_b.png"),
+            std::string::npos);
+  o.dir_B = dir / "missing";
+  EXPECT_EQ(error_of([&] { PairedDataset(o, "train"); }),
+            "folder " + (dir / "missing") + " not found; check --dir_B");
+
+  o.dir_B.clear();
+  EXPECT_NE(error_of([&] { validate(o); }).find("'dir_A' and 'dir_B' go together"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace pix2pix

@@ -245,6 +245,12 @@ TEST_F(Train, BadInputFailsBeforeAnyWork) {
   expect_error(parse_train(tiny_args(dir / "empty", dir / "runs", "a")), "train");
   EXPECT_FALSE(fs::exists(dir / "runs" / "a"));
 
+  // a corrupt file anywhere in train/ stops the run before it starts, naming the file
+  const fs::path corrupt = write_dataset(dir / "corrupt");
+  std::ofstream(corrupt / "train" / "7.png", std::ios::trunc) << "not an image";
+  expect_error(parse_train(tiny_args(corrupt, dir / "runs", "a")), "7.png");
+  EXPECT_FALSE(fs::exists(dir / "runs" / "a"));
+
   std::ofstream(dir / "a_file") << "x";
   expect_error(parse_train(tiny_args(data, dir / "a_file" / "runs", "a")),
                "cannot create the run folder");

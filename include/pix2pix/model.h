@@ -34,6 +34,9 @@ class Pix2PixModel {
   void forward();
   // forward, then the D step, then the G step.
   void optimize_parameters();
+  // The two updates of optimize_parameters, each after forward(), for callers that time them.
+  void optimize_D();
+  void optimize_G();
 
   // The losses of the last step, in the order of loss_names(): G_GAN, G_L1 (times lambda_L1),
   // D_real, D_fake, and D_GP with wgangp. [n_losses] float32 on the device, detached; reading it

@@ -18,6 +18,8 @@ struct Options {
   std::string checkpoints_dir = "checkpoints";
   std::string dataset_mode = "aligned";  // aligned | folders | single (test also takes auto)
   std::string direction = "AtoB";        // AtoB | BtoA
+  std::string dir_A;  // folders mode: the A images, instead of <dataroot>/<phase>/A
+  std::string dir_B;  // folders mode: the B images, instead of <dataroot>/<phase>/B
   std::string phase = "train";
   int input_nc = 3;
   int output_nc = 3;
@@ -69,6 +71,7 @@ struct Options {
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   std::string amp = "none";     // none | bf16 | fp16
   bool channels_last = false;
+  bool tf32 = true;  // TF32 matrix multiplies and convolutions on CUDA (false: full fp32)
 
   // translation
   std::string results_dir = "results";
@@ -79,6 +82,11 @@ struct Options {
   int tile = 0;  // 0: whole image; otherwise tile edge in pixels
   int tile_overlap = 32;
   int resize_to = 0;  // 0: keep each image's own size
+
+  // benchmarks
+  int bench_steps = 10;    // timed training steps and translation batches
+  int bench_warmup = 3;    // untimed steps first (allocator, cuDNN autotuning, page cache)
+  std::string bench_json;  // also write the figures to this JSON file
 };
 
 enum class OptionSource { Default, ConfigFile, CommandLine };
@@ -91,6 +99,7 @@ enum OptionGroup : unsigned {
   kGroupTrain = 1u << 2,
   kGroupTest = 1u << 3,
   kGroupDevice = 1u << 4,
+  kGroupBench = 1u << 5,
 };
 
 struct OptionSpec {
