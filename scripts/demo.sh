@@ -57,12 +57,6 @@ fi
 "$bin" data check "$data" --crop_size "$(sed -n 's/^crop_size: *//p' "$config" | head -n1)"
 t_data=$(stamp)
 
-# On a small CPU the data-loading threads share the cores with LibTorch's OpenMP pool, and a
-# spinning pool that finds its cores busy slows a step several times (measured here: 3.4 img/s
-# with one intra-op thread, about 0.5 img/s with two while the loader and other work ran).
-# Set OMP_NUM_THREADS yourself to override.
-if [ "$(nproc)" -le 4 ]; then export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"; fi
-
 echo "== demo: training ($config, device $device)"
 if [ -f "$run/heldout.yaml" ]; then
   echo "demo: $run finished earlier; reusing it"

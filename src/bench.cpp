@@ -115,8 +115,7 @@ void bench_translation(const Options& options, torch::Device device, BenchFigure
   G->to(device);
   G->eval();
   const TranslateSettings settings = translate_settings(options);
-  torch::InferenceMode inference;
-  // [N, input_nc, size, size] in [-1, 1]
+  // [N, input_nc, size, size] in [-1, 1]; translate() itself turns gradients off, as in `test`
   const torch::Tensor images =
       torch::rand({options.batch_size, options.input_nc, options.crop_size, options.crop_size})
           .mul(2)

@@ -58,8 +58,20 @@ int data_combine(const Args& args) {
                                                    cxxopts::value<std::string>())(
       "b", "folder of B images", cxxopts::value<std::string>())("out", "folder for the A|B files",
                                                                 cxxopts::value<std::string>());
+  // cxxopts takes one-letter names as short options: --a and --b are passed on as -a and -b
+  Args own;
+  for (const auto& arg : args) {
+    if (arg == "--a" || arg == "--b") {
+      own.push_back(arg.substr(1));
+    } else if (arg.rfind("--a=", 0) == 0 || arg.rfind("--b=", 0) == 0) {
+      own.push_back(arg.substr(1, 2));
+      own.push_back(arg.substr(4));
+    } else {
+      own.push_back(arg);
+    }
+  }
   cxxopts::ParseResult result;
-  if (!parse_own(parser, args, result)) return 0;
+  if (!parse_own(parser, own, result)) return 0;
   for (const char* name : {"a", "b", "out"}) {
     if (!result.count(name)) {
       throw std::invalid_argument(std::string("--") + name + " is required\n" + parser.help());
@@ -102,8 +114,10 @@ int data_demo(const Args& args) {
       "format", "jpg or png", cxxopts::value<std::string>()->default_value("jpg"))(
       "tuxpaint", "where tuxpaint-data was extracted (default sources only)",
       cxxopts::value<std::string>()->default_value("datasets/cache/tuxpaint-data"))(
-      "force", "rebuild when the data set exists")("folders", "",
-                                                   cxxopts::value<std::vector<std::string>>());
+      "force", "rebuild when the data set exists")(
+      "black_edges",
+      "black edge lines (the official edges2* style) instead of the photo's colours")(
+      "folders", "", cxxopts::value<std::vector<std::string>>());
   parser.parse_positional({"folders"});
   cxxopts::ParseResult result;
   if (!parse_own(parser, args, result)) return 0;
@@ -115,6 +129,7 @@ int data_demo(const Args& args) {
   options.test_every = result["test_every"].as<int>();
   options.format = result["format"].as<std::string>();
   options.force = result.count("force") > 0;
+  options.coloured_edges = result.count("black_edges") == 0;
   if (options.format != "jpg" && options.format != "png") {
     throw std::invalid_argument("--format must be jpg or png, got " + options.format);
   }

@@ -153,14 +153,15 @@ std::pair<size_t, size_t> write_tiles(const Photo& photo, const DemoOptions& opt
     for (int r = 0; r < ny; ++r) {
       for (int c = 0; c < nx; ++c) {
         const cv::Mat tile = resized(cv::Rect(x0 + c * size, y0 + r * size, size, size));
-        const cv::Mat edges = edge_map(tile);
-        cv::Mat edge_pixels;
-        cv::extractChannel(edges, edge_pixels, 0);
+        const cv::Mat black_edges = edge_map(tile, false);
+        cv::Mat edge_pixels;  // 0 on an edge
+        cv::extractChannel(black_edges, edge_pixels, 0);
         const double fraction = 1.0 - cv::countNonZero(edge_pixels) / double(size * size);
         if (fraction < options.min_edge_fraction) {
           ++n_skipped;
           continue;
         }
+        const cv::Mat edges = options.coloured_edges ? edge_map(tile, true) : black_edges;
         cv::Mat pair;
         cv::hconcat(edges, tile, pair);
         const std::string name = photo.stem + "_s" + std::to_string(scale) + "_r" +
@@ -178,7 +179,9 @@ std::string attribution_text(const std::vector<Photo>& photos, const DemoOptions
   std::ostringstream out;
   out << "Edges -> photo demo data set, built by `pix2pix data demo`.\n"
       << "Each file is " << 2 * options.size << "x" << options.size
-      << ": on the left (A) Canny edges, black on white, of the tile on the right (B), a tile of\n"
+      << ": on the left (A) Canny edges on white"
+      << (options.coloured_edges ? ", each in the photo's colour there," : ", black,")
+      << " of the tile on the right (B), a tile of\n"
       << "a photograph resized so that its short side is one of {";
   for (size_t i = 0; i < options.scales.size(); ++i) {
     out << (i ? ", " : "") << options.scales[i] * options.size;
@@ -220,16 +223,23 @@ std::vector<PhotoSource> default_photo_sources(const std::string& tuxpaint_root)
   };
 }
 
-cv::Mat edge_map(const cv::Mat& photo) {
-  cv::Mat gray, blurred, unused, edges, out;
+cv::Mat edge_map(const cv::Mat& photo, bool coloured) {
+  cv::Mat gray, blurred, unused, edges;
   cv::cvtColor(photo, gray, cv::COLOR_BGR2GRAY);
   cv::GaussianBlur(gray, blurred, cv::Size(5, 5), 1.4);
   // thresholds from the image itself (Otsu), so that dark and bright photos both draw lines
   const double high =
       std::max(20.0, cv::threshold(blurred, unused, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU));
-  cv::Canny(blurred, edges, high / 2, high);
-  cv::bitwise_not(edges, edges);
-  cv::cvtColor(edges, out, cv::COLOR_GRAY2BGR);
+  cv::Canny(blurred, edges, high / 2, high);  // 255 on an edge
+
+  cv::Mat out(photo.size(), CV_8UC3, cv::Scalar(255, 255, 255));
+  if (coloured) {
+    cv::Mat colours;
+    cv::GaussianBlur(photo, colours, cv::Size(5, 5), 1.4);
+    colours.copyTo(out, edges);
+  } else {
+    out.setTo(cv::Scalar(0, 0, 0), edges);
+  }
   return out;
 }
 
@@ -303,6 +313,12 @@ DemoReport build_demo_dataset(const DemoOptions& options) {
     if (photo.copyright_file.empty()) {
       spdlog::warn("no copyright file found for {}: its licence is listed as unknown", photo.path);
     }
+  }
+
+  if (report.n_train_pairs == 0 || report.n_test_pairs == 0) {
+    throw std::runtime_error("demo data set " + options.out + ": no " +
+                             (report.n_train_pairs == 0 ? "training" : "test") +
+                             " pairs were cut (every tile had too few edges); give other photos");
   }
 
   // ATTRIBUTION last: its presence marks a finished data set

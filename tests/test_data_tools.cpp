@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/wait.h>
+
 #include "data_test_util.h"
 #include "pix2pix/data_tools.h"
 #include "pix2pix/demo_dataset.h"
@@ -55,6 +57,29 @@ TEST(DataCombine, WritesPairsAndReportsEveryMissingPartnerAndSizeMismatch) {
   EXPECT_EQ(pair.at<cv::Vec3b>(0, 8), cv::Vec3b(200, 200, 200));
   EXPECT_TRUE(fs::exists(dir / "out/sub/2.png"));
   EXPECT_FALSE(fs::exists(dir / "out/3.png"));
+}
+
+// The subcommand as users type it; exit status 1 when any pair was skipped.
+TEST(DataCombine, CommandTakesTheIssuesSpellingAndSaysWhenPairsWereSkipped) {
+  TempDir dir;
+  write_image(dir / "A/1.png", testing::solid(8, 8, {0, 0, 255}));
+  write_image(dir / "B/1.png", testing::solid(8, 8, {0, 255, 0}));
+  const auto run = [&](const std::string& args) {
+    const std::string command =
+        std::string(PIX2PIX_BINARY) + " data combine " + args + " > " + (dir / "log.txt") + " 2>&1";
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  EXPECT_EQ(run("--a " + (dir / "A") + " --b " + (dir / "B") + " --out " + (dir / "out")), 0)
+      << read_all(dir / "log.txt");
+  EXPECT_EQ(read_image(dir / "out/1.png").size(), cv::Size(16, 8));
+  EXPECT_EQ(run("--a=" + (dir / "A") + " --b=" + (dir / "B") + " --out " + (dir / "out2")), 0)
+      << read_all(dir / "log.txt");
+
+  write_image(dir / "A/2.png", testing::solid(8, 8, {0, 0, 0}));
+  EXPECT_EQ(run("--a " + (dir / "A") + " --b " + (dir / "B") + " --out " + (dir / "out3")), 1);
+  EXPECT_NE(read_all(dir / "log.txt").find("2.png: no partner named 2.* in"), std::string::npos)
+      << read_all(dir / "log.txt");
 }
 
 TEST(DataCheck, ReportsCountsSizesAndEveryProblemAtOnce) {
@@ -122,6 +147,7 @@ TEST(DemoDataset, BuildsPairsHoldsOutWholePhotosAndAttributesThem) {
   options.size = 32;
   options.format = "png";
   options.min_edge_fraction = 0;
+  options.coloured_edges = false;
   const DemoReport report = build_demo_dataset(options);
   // scale 1: 48x32 -> 1 tile; scale 2: 96x64 -> 3 x 2 tiles
   EXPECT_EQ(report.n_train_pairs, 7u);
@@ -154,6 +180,36 @@ TEST(DemoDataset, BuildsPairsHoldsOutWholePhotosAndAttributesThem) {
   const DemoReport again = build_demo_dataset(options);
   EXPECT_TRUE(again.reused);
   EXPECT_EQ(again.n_train_pairs, 7u);
+
+  // coloured edges (the default) cut the same tiles
+  options.coloured_edges = true;
+  options.out = dir / "demo_coloured";
+  const DemoReport coloured = build_demo_dataset(options);
+  EXPECT_EQ(coloured.n_train_pairs, 7u);
+  EXPECT_EQ(coloured.n_test_pairs, 7u);
+  EXPECT_NE(read_all(dir / "demo_coloured/ATTRIBUTION").find("in the photo's colour"),
+            std::string::npos);
+}
+
+TEST(DemoDataset, ColouredEdgesAreTheBlackLinesInThePhotosColours) {
+  cv::Mat photo(48, 48, CV_8UC3, cv::Scalar(60, 220, 240));  // light yellow, a blue disc
+  cv::circle(photo, cv::Point(24, 24), 12, cv::Scalar(200, 60, 20), cv::FILLED);
+  const cv::Mat black = edge_map(photo, false), coloured = edge_map(photo, true);
+  ASSERT_EQ(coloured.size(), photo.size());
+  ASSERT_EQ(coloured.type(), CV_8UC3);
+
+  cv::Mat blurred;
+  cv::GaussianBlur(photo, blurred, cv::Size(5, 5), 1.4);
+  int n_edges = 0;
+  for (int y = 0; y < photo.rows; ++y) {
+    for (int x = 0; x < photo.cols; ++x) {
+      const bool edge = black.at<cv::Vec3b>(y, x) == cv::Vec3b(0, 0, 0);
+      n_edges += edge;
+      const cv::Vec3b expected = edge ? blurred.at<cv::Vec3b>(y, x) : cv::Vec3b(255, 255, 255);
+      ASSERT_EQ(coloured.at<cv::Vec3b>(y, x), expected) << "at " << x << ", " << y;
+    }
+  }
+  EXPECT_GT(n_edges, 40);  // the disc's outline
 }
 
 TEST(DemoDataset, LicenceFromCopyrightFollowsTheLastMatchingStanza) {

@@ -23,7 +23,10 @@ struct DemoOptions {
   int test_every = 5;               // every 5th photo (whole) goes to the test set
   std::string format = "jpg";       // jpg | png
   double min_edge_fraction = 0.01;  // tiles with fewer edge pixels are skipped
-  bool force = false;               // rebuild when the data set exists
+  // Edge pixels drawn in the photo's local colour instead of black. Black lines hold no colour,
+  // and a CPU does not learn the colours of a few dozen photographs from them in minutes.
+  bool coloured_edges = true;
+  bool force = false;  // rebuild when the data set exists
 };
 
 struct DemoReport {
@@ -45,8 +48,9 @@ std::vector<PhotoSource> default_photo_sources(const std::string& tuxpaint_root)
 // unless `force`. Throws when no photo is found or a folder is missing.
 DemoReport build_demo_dataset(const DemoOptions& options);
 
-// Canny edges of a blurred grayscale copy: black lines on white, 3 channels (BGR).
-cv::Mat edge_map(const cv::Mat& photo);
+// Canny edges of a blurred grayscale copy on white, 3 channels (BGR): black lines, or with
+// `coloured`, each line pixel in the colour of the blurred photo there.
+cv::Mat edge_map(const cv::Mat& photo, bool coloured = false);
 
 // Licence of one file from a machine-readable (DEP-5) Debian copyright file: the last stanza
 // whose Files pattern matches the file's name. Patterns with a folder match by their file name
