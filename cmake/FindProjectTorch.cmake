@@ -11,7 +11,8 @@ if(NOT Torch_FOUND)
   endif()
 endif()
 
-# The CUDA build of LibTorch looks for the CUDA toolkit; without one it still links for the CPU.
+# The CUDA build of LibTorch needs the CUDA toolkit (nvcc, its headers and libraries) to
+# configure, even on a machine without a GPU; the binary then runs on the CPU there.
 find_package(Torch 2.0 REQUIRED)
 message(STATUS "LibTorch: ${Torch_DIR}")
 

@@ -21,10 +21,15 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -x "$bin" ] || { echo "bench: $bin not found; run scripts/build.sh" >&2; exit 1; }
+[ -x "$python" ] || python="$(command -v python3)"
+"$python" -c 'import torch' 2>/dev/null ||
+  { echo "bench: $python has no torch for the baseline; run scripts/setup.sh" >&2; exit 1; }
+info="$("$bin" info)"
 if [ -z "$device" ]; then
   device=cpu
-  "$bin" info | grep -q "CUDA available: yes" && device=cuda
+  if grep -q "CUDA available: yes" <<<"$info"; then device=cuda; fi
 fi
+mkdir -p "$(dirname "$out")"
 if [ "$device" = cuda ]; then
   settings=("1 fp32" "1 tf32" "1 bf16" "16 fp32" "16 tf32" "16 bf16")
 else
@@ -33,7 +38,7 @@ fi
 
 echo "bench: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo \
   | cut -d: -f2 | sed 's/^ //')"
-"$bin" info | grep -E 'LibTorch|CUDA available'
+grep -E 'LibTorch|CUDA available' <<<"$info"
 : > "$out"
 for setting in "${settings[@]}"; do
   read -r batch precision <<<"$setting"

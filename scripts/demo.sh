@@ -29,7 +29,11 @@ while [ $# -gt 0 ]; do
 done
 [ -f "$config" ] || { echo "demo: config $config not found" >&2; exit 2; }
 
-data="datasets/edges2photos"
+# Tiles as large as the training crops, so that translating a held-out tile at its own size
+# shows the generator the scale it was trained at.
+crop_size="$(sed -n 's/^crop_size: *//p' "$config" | head -n1)"
+crop_size="${crop_size:-256}"
+data="datasets/edges2photos_$crop_size"
 run_name="$(sed -n 's/^name: *//p' "$config" | head -n1)"
 run_name="${run_name:-demo_edges2photos}"
 run="checkpoints/$run_name"
@@ -52,9 +56,9 @@ echo "== demo: data set"
 if [ -f "$data/ATTRIBUTION" ] && [ -d "$data/train" ] && [ -d "$data/test" ]; then
   echo "demo: $data exists; reusing it"
 else
-  scripts/demo_data.sh "$data"
+  scripts/demo_data.sh "$data" "$crop_size"
 fi
-"$bin" data check "$data" --crop_size "$(sed -n 's/^crop_size: *//p' "$config" | head -n1)"
+"$bin" data check "$data" --crop_size "$crop_size"
 t_data=$(stamp)
 
 echo "== demo: training ($config, device $device)"

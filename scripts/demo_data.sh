@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the demo's edges -> photo data set from photographs packaged by Debian. Idempotent:
 # installed packages and an existing data set are reused.
-#   scripts/demo_data.sh [OUT]        default OUT: datasets/edges2photos
+#   scripts/demo_data.sh [OUT [SIZE]]   default OUT: datasets/edges2photos, SIZE (each side of
+#                                       a pair, pixels): 256
 # Packages: lomiri-wallpapers-16.04 and palapeli-data are installed with apt; tuxpaint-data is
 # only downloaded and unpacked under datasets/cache (installing it pulls in the whole program).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$root/datasets/edges2photos}"
+size="${2:-256}"
 cache="$root/datasets/cache"
 binary="${PIX2PIX_BINARY:-${PIX2PIX_BUILD_DIR:-$root/build}/pix2pix}"
 
@@ -36,6 +38,6 @@ fi
 if [ ! -x "$binary" ]; then
   "$root/scripts/build.sh"
 fi
-"$binary" data demo --out "$out" \
+"$binary" data demo --out "$out" --size "$size" \
   /usr/share/backgrounds /usr/share/palapeli/collection \
   "$tuxpaint/usr/share/tuxpaint/templates"

@@ -17,7 +17,8 @@ torch_dir="" deps="" build="$root/build-gpu" out="$root/gpu_check" allow_cpu=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --torch) torch_dir="$2"; shift 2 ;;
-    --deps) deps="$(cd "$2" && pwd)"; shift 2 ;;
+    --deps) deps="$(cd "$2" 2>/dev/null && pwd)" ||
+              { echo "gpu_check: --deps $2 is not a folder" >&2; exit 2; }; shift 2 ;;
     --build) build="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --allow-cpu) allow_cpu=1; shift ;;
@@ -50,6 +51,10 @@ say "LibTorch: $torch_cmake"
 for tool in cmake c++; do
   command -v "$tool" >/dev/null || fail "$tool not found on PATH; install it or add it to PATH"
 done
+# A CUDA LibTorch configures only with the CUDA toolkit present (nvcc, headers, libraries).
+if [ -f "$torch_lib/libtorch_cuda.so" ] && ! command -v nvcc >/dev/null && [ -z "${CUDA_HOME:-}" ]; then
+  fail "this LibTorch is a CUDA build and needs the CUDA toolkit to configure: put nvcc on PATH or set CUDA_HOME"
+fi
 generator=(-G Ninja)
 command -v ninja >/dev/null || generator=(-G "Unix Makefiles")
 cmake_args=(-DCMAKE_BUILD_TYPE=Release "-DTorch_DIR=$torch_cmake" -DPIX2PIX_WERROR=OFF)
@@ -91,9 +96,11 @@ set +e
 ctest --test-dir "$build" --output-on-failure -j4 >"$out/ctest.log" 2>&1
 ctest_status=$?
 set -e
-tests_line="$(grep -E 'tests passed|tests failed' "$out/ctest.log" | tail -n1)"
+tests_line="$(grep -E 'tests passed|tests failed' "$out/ctest.log" | tail -n1 || true)"
+# one "name RESULT;" per test: the per-test lines end in "(N ms)", the closing summary's do not
 cuda_tests="$("$build/tests/pix2pix_tests" --gtest_filter='Cuda.*' 2>&1 \
-  | grep -E '^\[ +(OK|SKIPPED|FAILED) +\]' | sed -E 's/^\[ +([A-Z]+) +\] ([^ ]+).*/\2 \1/' | tr '\n' ';')"
+  | grep -E '^\[ +(OK|SKIPPED|FAILED) +\] .*\([0-9]+ ms\)$' \
+  | sed -E 's/^\[ +([A-Z]+) +\] ([^ ]+).*/\2 \1/' | tr '\n' ';' || true)"
 say "ctest: $tests_line"
 say "CUDA tests: $cuda_tests"
 
@@ -101,18 +108,21 @@ say "CUDA tests: $cuda_tests"
 #    translation of a folder of images
 data="$out/data"
 rm -rf "$data" "$out/checkpoints" "$out/results"
-"$bin" data synthetic "$data" --count 32 --size 256 >>"$log" 2>&1
+"$bin" data synthetic "$data" --count 32 --size 256 >>"$log" 2>&1 \
+  || fail "could not write the synthetic data set (see $log)"
 say "training on $device"
 "$bin" train --dataroot "$data" --name gpu_check --checkpoints_dir "$out/checkpoints" \
   --device "$device" "${train_size[@]}" --n_epochs 1 --n_epochs_decay 1 --batch_size 4 \
   --print_freq 4 \
   --display_freq 8 --amp "$([ "$device" = cuda ] && echo bf16 || echo none)" \
-  2>&1 | tee "$out/train.log" | tail -n 3
+  >"$out/train.log" 2>&1 || fail "training failed (see $out/train.log)"
+tail -n 3 "$out/train.log"
 grep -q "finished" "$out/train.log" || fail "training did not finish (see $out/train.log)"
 say "translating $data/train"
 "$bin" test --name gpu_check --checkpoints_dir "$out/checkpoints" --dataroot "$data/train" \
-  --dataset_mode single --results_dir "$out/results" --device "$device" 2>&1 | tee "$out/test.log" \
-  | tail -n 2
+  --dataset_mode single --results_dir "$out/results" --device "$device" >"$out/test.log" 2>&1 \
+  || fail "translation failed (see $out/test.log)"
+tail -n 2 "$out/test.log"
 n_out="$(find "$out/results" -name '*.png' | wc -l)"
 [ "$n_out" -ge 32 ] || fail "translation wrote $n_out images, expected 32"
 translate_rate="$(sed -n 's/.*s: \([0-9.]*\) images\/s (.*/\1/p' "$out/test.log" | tail -n1)"

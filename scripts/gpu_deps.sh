@@ -18,8 +18,10 @@ for lib in "$arch_dir"/libopencv_{core,imgproc,imgcodecs}.so "$arch_dir"/libspdl
   while read -r needed; do libs+=("$(readlink -f "$needed")"); done \
     < <(ldd "$lib" | awk '/=> \//{print $3}')
 done
-mapfile -t runtime < <(for lib in "${libs[@]}"; do dpkg -S "$lib" 2>/dev/null | cut -d: -f1; done \
-  | sort -u | grep -Ev '^(libc6|libgcc-s1|libstdc\+\+6)$')
+# dpkg knows a library by the path its package installed, /lib/... or /usr/lib/... (usrmerge)
+owner() { dpkg -S "$1" 2>/dev/null || dpkg -S "${1#/usr}" 2>/dev/null || true; }
+mapfile -t runtime < <(for lib in "${libs[@]}"; do owner "$lib" | cut -d: -f1; done | sort -u \
+  | grep -Ev '^(libc6|libgcc-s1|libstdc\+\+6)$' || true)
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -69,10 +69,11 @@ void bench_training(const Options& options, torch::Device device, BenchFigures& 
       loader.start_epoch(++epoch);
       batch = loader.next();
     }
+    model.set_input(batch->real_A, batch->real_B);  // the copy to the device counts as data
+    sync(device);
     const double wait = ms_since(t_start);
 
     auto t = Clock::now();
-    model.set_input(batch->real_A, batch->real_B);
     model.forward();
     sync(device);
     const double forward = ms_since(t);
@@ -105,8 +106,9 @@ void bench_training(const Options& options, torch::Device device, BenchFigures& 
   figures.train_images_per_s = figures.train_steps_per_s * double(options.batch_size);
   const torch::Tensor losses = model.losses().cpu();
   if (!torch::isfinite(losses).all().item<bool>()) {
-    throw std::runtime_error("benchmark training gave a non-finite loss: " +
-                             std::to_string(losses.sum().item<double>()));
+    throw std::runtime_error("benchmark training gave a non-finite loss (" +
+                             std::to_string(losses.sum().item<double>()) +
+                             "); with --amp fp16 try bf16, or lower --lr");
   }
 }
 
@@ -148,14 +150,16 @@ double peak_rss_mb() {
 
 BenchFigures run_bench(const Options& given) {
   Options options = given;
+  options.drop_last = true;  // every timed batch is full
   const torch::Device device = resolve_device(options.device);
   configure_device(device, options);
 
   TemporaryFolder synthetic;
   if (options.dataroot.empty() && options.dir_A.empty()) {
     synthetic.path = fs::temp_directory_path() / ("pix2pix_bench_" + std::to_string(::getpid()));
-    // 256 x 256 halves, as in the official data sets; enough pairs for a few batches
-    const int n_pairs = std::max(8, 2 * options.batch_size);
+    // 256 x 256 halves, as in the official data sets; enough pairs that the timed steps stay
+    // in one epoch, so that no step waits for the workers to start again
+    const int n_pairs = options.batch_size * (options.bench_warmup + options.bench_steps + 1);
     write_bench_images(synthetic.path.string(), n_pairs, 256, 256);
     options.dataroot = synthetic.path.string();
     options.phase = "train";

@@ -102,7 +102,8 @@ DatasetFiles find_dataset_files(const Options& options, const std::string& phase
     // two folders given: they stand for every phase
     DatasetFiles files;
     files.mode = "folders";
-    const fs::path a = fs::path(options.dir_A).lexically_normal();
+    fs::path a = fs::path(options.dir_A).lexically_normal();
+    if (!a.has_filename()) a = a.parent_path();  // a trailing slash
     files.folder = a.has_parent_path() ? a.parent_path().string() : ".";
     std::error_code ec;
     for (const auto& [dir, option] :

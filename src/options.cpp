@@ -258,6 +258,11 @@ void validate(const Options& o) {
   if (!o.dir_A.empty() && o.dataset_mode != "folders") {
     throw std::invalid_argument("options 'dir_A' and 'dir_B' need --dataset_mode folders");
   }
+  if (!o.dir_A.empty() && !o.eval_phase.empty()) {
+    throw std::invalid_argument(
+        "option 'eval_phase' needs phase folders, but dir_A and dir_B stand for every phase: "
+        "leave eval_phase out, or put the data under <dataroot>/<phase>/A and B");
+  }
   if (o.num_threads < 0) throw std::invalid_argument("option 'num_threads' must be 0 or more");
   if (o.bench_warmup < 0) throw std::invalid_argument("option 'bench_warmup' must be 0 or more");
   if (o.n_epochs < 0 || o.n_epochs_decay < 0 || o.n_epochs + o.n_epochs_decay == 0) {

@@ -55,7 +55,8 @@ ResolvedOptions merge_for_resume(const ResolvedOptions& given, const RunFolder& 
 
 std::shared_ptr<const PairedDataset> check_data(const Options& options) {
   if (options.dataroot.empty() && options.dir_A.empty()) {
-    throw std::runtime_error("no data set given: set --dataroot to a folder holding train/");
+    throw std::runtime_error(
+        "no data set given: set --dataroot to a folder holding train/, or --dir_A and --dir_B");
   }
   if (options.dir_A.empty() && !fs::is_directory(options.dataroot)) {
     throw std::runtime_error("data root " + options.dataroot +

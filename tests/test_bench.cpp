@@ -10,6 +10,7 @@
 TEST(Bench, StepSplitsIntoItsPhasesAndTranslationIsTimed) {
   torch::set_num_threads(1);
   pix2pix::Options o;
+  o.device = "cpu";
   o.netG = "unet_128";
   o.crop_size = 128;
   o.load_size = 143;

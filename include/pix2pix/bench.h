@@ -8,7 +8,8 @@
 namespace pix2pix {
 
 // Speed of one setting (device, batch size, crop size, precision), after warm-up. Times are
-// per step in milliseconds, each phase closed by a device synchronisation on CUDA.
+// per step in milliseconds, each phase closed by a device synchronisation on CUDA. Data wait is
+// the wait for the loader's batch and its copy to the device.
 struct BenchFigures {
   std::string implementation = "pix2pix-cpp";
   std::string device;     // cpu, cuda:0, ...
