@@ -10,6 +10,7 @@
 
 #include "pix2pix/commands.h"
 #include "pix2pix/device.h"
+#include "pix2pix/run_environment.h"
 
 namespace pix2pix {
 namespace {
@@ -118,6 +119,7 @@ ResolvedOptions parse_options(const std::string& command, const std::vector<std:
 int run_cli(int argc, char** argv) {
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%^%l%$] %v");
   spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=debug for per-step detail
+  tune_host_allocator();
 
   if (argc < 2) {
     std::cerr << kUsage;

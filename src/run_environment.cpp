@@ -1,6 +1,11 @@
 #include "pix2pix/run_environment.h"
 
 #include <cstdio>
+#include <cstdlib>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 namespace pix2pix {
 namespace {
@@ -56,6 +61,19 @@ RunLog::~RunLog() {
 void RunLog::error_to_file(const std::string& text) {
   file_->log(spdlog::details::log_msg("pix2pix", spdlog::level::err, text));
   file_->flush();
+}
+
+void tune_host_allocator() {
+#ifdef __GLIBC__
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr ||
+      std::getenv("MALLOC_TRIM_THRESHOLD_") != nullptr) {
+    return;
+  }
+  // 32 MiB is the largest mmap threshold glibc takes on 64-bit systems; the heap's free top is
+  // kept up to 1 GiB instead of being trimmed back after each step.
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+#endif
 }
 
 void configure_device(torch::Device device, const Options& options) {
