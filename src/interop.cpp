@@ -252,7 +252,26 @@ void load_generator_checkpoint(GeneratorImpl& generator, const fs::path& file) {
   };
   for (const auto& item : generator.named_parameters()) compare(item.key(), item.value());
   for (const auto& item : generator.named_buffers()) compare(item.key(), item.value());
-  if (!mismatched.empty()) throw std::runtime_error(mismatch + list(mismatched));
+  if (mismatched.empty()) return;
+
+  // Every generator begins with a conv of weight [ngf, input_nc, k, k]: its shape in the file
+  // names the setting that differs, where it is one of these two.
+  std::string differs;
+  const auto parameters = generator.named_parameters();
+  const auto& first = *parameters.begin();
+  const std::vector<int64_t> file_shape = first.value().sizes().vec();
+  const std::vector<int64_t>& net_shape = shapes.at(first.key());
+  if (file_shape.size() == 4 && net_shape.size() == 4) {
+    if (file_shape[0] != net_shape[0]) {
+      differs += "ngf is " + std::to_string(file_shape[0]) + " in the file, " +
+                 std::to_string(net_shape[0]) + " in the settings; ";
+    }
+    if (file_shape[1] != net_shape[1]) {
+      differs += "input_nc is " + std::to_string(file_shape[1]) + " in the file, " +
+                 std::to_string(net_shape[1]) + " in the settings; ";
+    }
+  }
+  throw std::runtime_error(mismatch + differs + "tensors that differ: " + list(mismatched));
 }
 
 fs::path import_generator(const fs::path& state_dict_file, const ResolvedOptions& options) {

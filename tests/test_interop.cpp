@@ -171,10 +171,14 @@ TEST(InteropTest, CheckpointHoldsTheGeneratorUnderG) {
     config.ngf = 8;
     return config;
   }());
-  EXPECT_NE(runtime_error_message([&] {
-              load_generator_checkpoint(*wider, file);
-            }).find("does not fit the network settings"),
-            std::string::npos);
+  const std::string message =
+      runtime_error_message([&] { load_generator_checkpoint(*wider, file); });
+  EXPECT_NE(message.find("does not fit the network settings"), std::string::npos) << message;
+  const int64_t ngf = small("unet_128", "batch").ngf;
+  EXPECT_NE(message.find("ngf is " + std::to_string(ngf) + " in the file, 8 in the settings"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("input_nc is"), std::string::npos) << message;
 }
 
 TEST(InteropTest, ImportWritesARunThatExportReproduces) {
