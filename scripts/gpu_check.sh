@@ -11,6 +11,7 @@
 # --build DIR   build folder (default build-gpu/); an existing one is reused
 # --out DIR     where the run, translations and summary go (default gpu_check/)
 # --allow-cpu   run everything on the CPU where no GPU is present (to try the script itself)
+# PIX2PIX_CMAKE_ARGS  more arguments for CMake
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 torch_dir="" deps="" build="$root/build-gpu" out="$root/gpu_check" allow_cpu=0
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
     --build) build="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --allow-cpu) allow_cpu=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "gpu_check: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -58,6 +59,9 @@ fi
 generator=(-G Ninja)
 command -v ninja >/dev/null || generator=(-G "Unix Makefiles")
 cmake_args=(-DCMAKE_BUILD_TYPE=Release "-DTorch_DIR=$torch_cmake" -DPIX2PIX_WERROR=OFF)
+# more CMake arguments, as for scripts/build.sh
+read -r -a extra_cmake_args <<<"${PIX2PIX_CMAKE_ARGS:-}"
+cmake_args+=("${extra_cmake_args[@]}")
 if [ -n "$deps" ]; then
   multiarch="$(ls -d "$deps"/usr/lib/*-linux-gnu 2>/dev/null | head -n1)"
   [ -n "$multiarch" ] || fail "$deps holds no usr/lib/<arch>-linux-gnu: unpack the packages with dpkg -x"
