@@ -115,6 +115,14 @@ void write_panels(const fs::path& png, const std::vector<Series>& series) {
   write_file_atomically(png, std::string(bytes.begin(), bytes.end()));
 }
 
+std::string fixed(double v, int digits) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.*f", digits, v);
+  return text;
+}
+
+}  // namespace
+
 std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -137,14 +145,6 @@ std::string html_escape(const std::string& text) {
   }
   return out;
 }
-
-std::string fixed(double v, int digits) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.*f", digits, v);
-  return text;
-}
-
-}  // namespace
 
 std::string sample_file_name(int64_t epoch, int64_t global_step) {
   char name[64];

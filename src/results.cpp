@@ -7,32 +7,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "pix2pix/report.h"
+
 namespace pix2pix {
 namespace fs = std::filesystem;
 namespace {
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // A relative path in a URL: each part percent-encoded where it is not a plain character.
 std::string url_path(const std::string& path) {

@@ -29,6 +29,10 @@ struct ReportContents {
 // One panel a loss and one for the learning rate, over steps (raw values light, a moving
 // average dark), drawn with OpenCV into a PNG. Nothing is written when there are no rows.
 void write_loss_curves(const std::filesystem::path& png, const LossLog& log);
+
+// Text for an HTML page: & < > " as entities. Both report pages use it.
+std::string html_escape(const std::string& text);
+
 // Validation mean L1 and PSNR per epoch.
 void write_validation_curves(const std::filesystem::path& png,
                              const std::vector<ValidationRow>& rows);
