@@ -1,5 +1,7 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <opencv2/core.hpp>
 
 #include <filesystem>
@@ -11,6 +13,18 @@
 #include "pix2pix/image_io.h"
 
 namespace pix2pix::testing {
+
+// Message of the exception `fn` throws, or a test failure when it throws none.
+template <typename Fn>
+std::string error_of(Fn fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an exception";
+  return "";
+}
 
 // A fresh folder under the system's temporary folder, removed with its contents at the end.
 class TempDir {

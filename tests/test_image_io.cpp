@@ -10,19 +10,8 @@
 namespace pix2pix {
 namespace {
 
+using testing::error_of;
 using testing::TempDir;
-
-// Message of the exception `fn` throws, or a failure when it throws none.
-template <typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
-  return "";
-}
 
 // A JPEG with an EXIF APP1 segment holding only the orientation tag.
 std::vector<unsigned char> jpeg_with_orientation(const cv::Mat& image, uint16_t orientation) {
