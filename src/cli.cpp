@@ -24,7 +24,7 @@ const char* kUsage =
     "commands:\n"
     "  train       train a generator and discriminator on paired images\n"
     "  test        translate a folder of images with a trained generator (alias: translate)\n"
-    "  data        combine | check | demo: build and check data sets\n"
+    "  data        combine | check | demo | bench | synthetic: build and check data sets\n"
     "  import      convert a generator saved by the reference PyTorch implementation\n"
     "  export      write a generator as a state_dict for Python's torch.load\n"
     "  bench       measure training and translation speed\n"

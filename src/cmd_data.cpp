@@ -33,6 +33,15 @@ const char* kDataUsage =
     "  synthetic OUT [--count N] [--size S]\n"
     "                                      write N generated A|B pairs of S x S under OUT/train\n";
 
+// Output folders of the data tools must be new or empty: nothing of the user's is overwritten.
+void refuse_non_empty(const std::string& folder) {
+  std::error_code ec;
+  if (fs::is_directory(folder, ec) && !fs::is_empty(folder, ec)) {
+    throw std::runtime_error("output folder " + folder +
+                             " is not empty; choose a new folder or empty it first");
+  }
+}
+
 // Parses a subcommand's own flags; returns false when --help was shown.
 bool parse_own(cxxopts::Options& parser, const Args& args, cxxopts::ParseResult& result) {
   std::vector<std::string> argv_text{"pix2pix"};
@@ -78,6 +87,7 @@ int data_combine(const Args& args) {
     }
   }
   const std::string out = result["out"].as<std::string>();
+  refuse_non_empty(out);
   const CombineReport report =
       combine_folders(result["a"].as<std::string>(), result["b"].as<std::string>(), out);
   spdlog::info("wrote {} aligned pairs to {}", report.n_written, out);
@@ -218,6 +228,7 @@ int data_synthetic(const Args& args) {
   if (count < 1 || size < 8)
     throw std::invalid_argument("--count must be 1 or more, --size 8 or more");
   const std::string out = result["out"].as<std::string>();
+  refuse_non_empty((fs::path(out) / "train").string());
   write_bench_images(out, count, size, size);
   spdlog::info("wrote {} synthetic {}x{} pairs to {}", count, size, size,
                (fs::path(out) / "train").string());

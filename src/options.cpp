@@ -252,6 +252,13 @@ void validate(const Options& o) {
                              {"bench_steps", o.bench_steps}}) {
     require_positive(name, value);
   }
+  for (const auto& [name, value] :
+       {std::pair{"input_nc", o.input_nc}, {"output_nc", o.output_nc}}) {
+    if (value != 1 && value != 3) {
+      throw std::invalid_argument("option '" + std::string(name) + "' is " + std::to_string(value) +
+                                  "; choose 1 (gray) or 3 (colour)");
+    }
+  }
   if (o.dir_A.empty() != o.dir_B.empty()) {
     throw std::invalid_argument("options 'dir_A' and 'dir_B' go together: give both folders");
   }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -137,6 +138,19 @@ PreparedRun prepare_run(const ResolvedOptions& given) {
   }
   validate(run.options.values);
   resolve_device(run.options.values.device);  // throws when CUDA is asked for and absent
+
+  // settings that would only fail inside the first step or after the last, checked first
+  const Options& o = run.options.values;
+  const int multiple = o.netG == "unet_256" ? 256 : o.netG == "unet_128" ? 128 : 4;
+  const bool crops = o.preprocess == "resize_and_crop" || o.preprocess == "crop" ||
+                     o.preprocess == "scale_width_and_crop";
+  if (crops && o.crop_size % multiple != 0) {
+    throw std::runtime_error(
+        "crop_size " + std::to_string(o.crop_size) + " does not fit netG " + o.netG +
+        ", which takes multiples of " + std::to_string(multiple) + "; use crop_size " +
+        std::to_string(std::max(multiple, o.crop_size / multiple * multiple)) + " or another netG");
+  }
+  if (!o.eval_phase.empty()) find_dataset_files(o, o.eval_phase);  // throws naming the folder
 
   run.train_set = check_data(run.options.values);
   check_writable(run.folder.root);

@@ -76,6 +76,12 @@ TEST(DataCombine, CommandTakesTheIssuesSpellingAndSaysWhenPairsWereSkipped) {
   EXPECT_EQ(run("--a=" + (dir / "A") + " --b=" + (dir / "B") + " --out " + (dir / "out2")), 0)
       << read_all(dir / "log.txt");
 
+  // an output folder that holds files is left alone
+  const auto written = fs::last_write_time(dir / "out/1.png");
+  EXPECT_EQ(run("--a " + (dir / "A") + " --b " + (dir / "B") + " --out " + (dir / "out")), 1);
+  EXPECT_NE(read_all(dir / "log.txt").find("is not empty"), std::string::npos);
+  EXPECT_EQ(fs::last_write_time(dir / "out/1.png"), written);
+
   write_image(dir / "A/2.png", testing::solid(8, 8, {0, 0, 0}));
   EXPECT_EQ(run("--a " + (dir / "A") + " --b " + (dir / "B") + " --out " + (dir / "out3")), 1);
   EXPECT_NE(read_all(dir / "log.txt").find("2.png: no partner named 2.* in"), std::string::npos)

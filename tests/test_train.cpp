@@ -251,6 +251,14 @@ TEST_F(Train, BadInputFailsBeforeAnyWork) {
   expect_error(parse_train(tiny_args(corrupt, dir / "runs", "a")), "7.png");
   EXPECT_FALSE(fs::exists(dir / "runs" / "a"));
 
+  // settings that would fail only inside the first step or after the last, before any file
+  expect_error(parse_train(tiny_args(data, dir / "runs", "a"), {"--netG", "unet_128"}),
+               "crop_size 64 does not fit netG unet_128, which takes multiples of 128");
+  EXPECT_FALSE(fs::exists(dir / "runs" / "a"));
+  expect_error(parse_train(tiny_args(data, dir / "runs", "a"), {"--eval_phase", "holdout"}),
+               "holdout");
+  EXPECT_FALSE(fs::exists(dir / "runs" / "a"));
+
   std::ofstream(dir / "a_file") << "x";
   expect_error(parse_train(tiny_args(data, dir / "a_file" / "runs", "a")),
                "cannot create the run folder");
