@@ -5,14 +5,14 @@
 #   scripts/gpu_deps.sh OUT
 set -euo pipefail
 out="${1:?usage: scripts/gpu_deps.sh OUT}"
-dev=(libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libspdlog-dev libfmt-dev
-  libcxxopts-dev libyaml-cpp-dev libgtest-dev)
+dev=(libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libturbojpeg0-dev
+  libspdlog-dev libfmt-dev libcxxopts-dev libyaml-cpp-dev libgtest-dev)
 arch_dir="/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)"
 
 # the runtime packages: whatever owns the libraries that the shared libraries of `dev` load
 libs=()
 for lib in "$arch_dir"/libopencv_{core,imgproc,imgcodecs}.so "$arch_dir"/libspdlog.so \
-  "$arch_dir"/libfmt.so "$arch_dir"/libyaml-cpp.so; do
+  "$arch_dir"/libfmt.so "$arch_dir"/libyaml-cpp.so "$arch_dir"/libturbojpeg.so; do
   [ -e "$lib" ] || { echo "gpu_deps: $lib missing; run scripts/setup.sh first" >&2; exit 1; }
   libs+=("$(readlink -f "$lib")")
   while read -r needed; do libs+=("$(readlink -f "$needed")"); done \

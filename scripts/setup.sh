@@ -7,7 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 torch_version="$(tr -d '[:space:]' < "$root/scripts/torch_version.txt")"
 
 apt_packages=(build-essential cmake ninja-build pkg-config python3 python3-venv python3-pip
-  libopencv-dev libspdlog-dev libfmt-dev libcxxopts-dev libyaml-cpp-dev libgtest-dev
+  libopencv-dev libturbojpeg0-dev libspdlog-dev libfmt-dev libcxxopts-dev libyaml-cpp-dev libgtest-dev
   clang-format)
 
 sudo_cmd=()

@@ -13,6 +13,7 @@
 #include "pix2pix/commands.h"
 #include "pix2pix/data_tools.h"
 #include "pix2pix/demo_dataset.h"
+#include "pix2pix/image_io.h"
 
 namespace fs = std::filesystem;
 
@@ -195,7 +196,8 @@ int data_bench(const Args& args) {
   std::cout << "loader benchmark: " << dataset->size() << " pairs from " << options.dataroot
             << (synthetic.empty() ? "" : " (synthetic 512x256 JPEGs)") << ", preprocess "
             << options.preprocess << " " << options.load_size << " -> " << options.crop_size
-            << (options.no_flip ? "" : " + flip") << ", batch_size " << options.batch_size << "\n"
+            << (options.no_flip ? "" : " + flip") << ", batch_size " << options.batch_size
+            << ", JPEG decoder " << jpeg_decoder() << "\n"
             << "load average before: " << load_average() << " on " << n_cores << " cores\n";
   bench_loader(dataset, options, 1, 0.5);  // warm-up: page cache, thread pools
   for (size_t threads : {size_t(1), n_cores}) {

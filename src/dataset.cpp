@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "pix2pix/image_io.h"
+#include "pix2pix/transform_tensor.h"
 #include "pix2pix/transforms.h"
 
 namespace fs = std::filesystem;
@@ -268,20 +269,19 @@ Sample PairedDataset::get(size_t index, uint64_t seed) const {
   // one draw for the pair
   SplitMix64 rng(seed);
   const TransformDraw draw = draw_transform(s.transform, a.size(), rng, path);
-  const cv::Mat out_a = apply_transform(a, s.transform, draw);
-  if (s.transform.preprocess == "none" && out_a.size() != a.size()) {
+  const cv::Size resized = resized_size(s.transform, a.size());
+  if (s.transform.preprocess == "none" && resized != a.size()) {
     const bool first = !s.rounding_logged.exchange(true);
     const auto level = first ? spdlog::level::info : spdlog::level::debug;
     spdlog::log(level, "preprocess none: {} resized from {} to {}, a multiple of {}{}", path,
-                size_text(a.size()), size_text(out_a.size()), s.transform.size_multiple,
+                size_text(a.size()), size_text(resized), s.transform.size_multiple,
                 first ? " that the generator accepts (further resizes are logged at debug)" : "");
   }
 
   Sample sample;
   sample.path = path;
-  sample.real_A = image_to_tensor(out_a, s.input_nc);
-  if (!b.empty())
-    sample.real_B = image_to_tensor(apply_transform(b, s.transform, draw), s.output_nc);
+  sample.real_A = transform_to_tensor(a, s.transform, draw, s.input_nc);
+  if (!b.empty()) sample.real_B = transform_to_tensor(b, s.transform, draw, s.output_nc);
   return sample;
 }
 

@@ -13,6 +13,11 @@
 #include <set>
 #include <stdexcept>
 
+#include "pix2pix/build_config.h"
+#ifdef PIX2PIX_HAVE_TURBOJPEG
+#include <turbojpeg.h>
+#endif
+
 namespace fs = std::filesystem;
 
 namespace pix2pix {
@@ -138,6 +143,62 @@ cv::Mat apply_orientation(const cv::Mat& image, int orientation) {
   }
 }
 
+#ifdef PIX2PIX_HAVE_TURBOJPEG
+// One TurboJPEG decompressor per thread: a handle may not be shared between threads.
+class TurboDecoder {
+ public:
+  TurboDecoder() : handle_(tjInitDecompress()) {}
+  ~TurboDecoder() {
+    if (handle_ != nullptr) tjDestroy(handle_);
+  }
+  TurboDecoder(const TurboDecoder&) = delete;
+  TurboDecoder& operator=(const TurboDecoder&) = delete;
+
+  // Decodes straight into BGR or gray, the layout OpenCV's decoder gives, with the same
+  // accurate DCT and smooth chroma upsampling (libjpeg's defaults), so the pixels are the same.
+  // An empty Mat when TurboJPEG cannot or will not: CMYK, or anything it warns about; the
+  // caller then decodes with OpenCV, which behaves as it always has for such files.
+  cv::Mat decode(const std::vector<unsigned char>& bytes) {
+    if (handle_ == nullptr) return {};
+    int width = 0, height = 0, subsampling = 0, colorspace = 0;
+    if (tjDecompressHeader3(handle_, bytes.data(), static_cast<unsigned long>(bytes.size()), &width,
+                            &height, &subsampling, &colorspace) != 0) {
+      return {};
+    }
+    int format = 0;
+    cv::Mat image;
+    if (colorspace == TJCS_GRAY) {
+      format = TJPF_GRAY;
+      image.create(height, width, CV_8UC1);
+    } else if (colorspace == TJCS_YCbCr || colorspace == TJCS_RGB) {
+      format = TJPF_BGR;
+      image.create(height, width, CV_8UC3);
+    } else {
+      return {};
+    }
+    if (tjDecompress2(handle_, bytes.data(), static_cast<unsigned long>(bytes.size()), image.data,
+                      width, static_cast<int>(image.step), height, format,
+                      TJFLAG_ACCURATEDCT) != 0) {
+      return {};
+    }
+    return image;
+  }
+
+ private:
+  tjhandle handle_;
+};
+
+cv::Mat decode_jpeg(const std::vector<unsigned char>& bytes) {
+  thread_local TurboDecoder decoder;
+  return decoder.decode(bytes);
+}
+#else
+// Built without TurboJPEG: every JPEG goes through OpenCV.
+cv::Mat decode_jpeg(const std::vector<unsigned char>&) {
+  return {};
+}
+#endif
+
 // byte value -> float in [-1, 1]
 const cv::Mat& byte_table() {
   static const cv::Mat table = [] {
@@ -156,6 +217,14 @@ const std::set<std::string>& image_extensions() {
 
 }  // namespace
 
+std::string jpeg_decoder() {
+#ifdef PIX2PIX_HAVE_TURBOJPEG
+  return "TurboJPEG";
+#else
+  return "OpenCV";
+#endif
+}
+
 bool is_image_file(const std::string& path) {
   return image_extensions().count(lower(fs::path(path).extension().string())) > 0;
 }
@@ -169,9 +238,9 @@ cv::Mat read_image(const std::string& path) {
                              "copy or download it again");
   }
 
-  cv::Mat image;
+  cv::Mat image = jpeg ? decode_jpeg(bytes) : cv::Mat();
   try {
-    image = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+    if (image.empty()) image = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
   } catch (const cv::Exception& e) {
     throw std::runtime_error("cannot decode image " + path + ": " + e.what());
   }

@@ -13,17 +13,17 @@ std::string size_text(cv::Size size) {
   return std::to_string(size.width) + "x" + std::to_string(size.height);
 }
 
-bool crops(const std::string& preprocess) {
-  return preprocess == "resize_and_crop" || preprocess == "crop" ||
-         preprocess == "scale_width_and_crop";
-}
-
 int round_to_multiple(int value, int multiple) {
   const int rounded = static_cast<int>(std::lround(double(value) / multiple)) * multiple;
   return std::max(rounded, multiple);
 }
 
 }  // namespace
+
+bool preprocess_crops(const std::string& preprocess) {
+  return preprocess == "resize_and_crop" || preprocess == "crop" ||
+         preprocess == "scale_width_and_crop";
+}
 
 TransformConfig transform_config(const Options& options, int size_multiple) {
   TransformConfig config;
@@ -77,7 +77,7 @@ cv::Size resized_size(const TransformConfig& config, cv::Size size) {
 }
 
 std::string transform_problem(const TransformConfig& config, cv::Size size) {
-  if (!crops(config.preprocess)) return "";
+  if (!preprocess_crops(config.preprocess)) return "";
   const cv::Size resized = resized_size(config, size);
   if (resized.width >= config.crop_size && resized.height >= config.crop_size) return "";
   std::string text = "crop_size " + std::to_string(config.crop_size) + " is larger than the ";
@@ -93,7 +93,7 @@ TransformDraw draw_transform(const TransformConfig& config, cv::Size size, Split
                              "; lower crop_size or use larger images (see pix2pix data check)");
   }
   TransformDraw draw;
-  if (crops(config.preprocess)) {
+  if (preprocess_crops(config.preprocess)) {
     const cv::Size resized = resized_size(config, size);
     draw.crop_x = static_cast<int>(rng.below(uint64_t(resized.width - config.crop_size) + 1));
     draw.crop_y = static_cast<int>(rng.below(uint64_t(resized.height - config.crop_size) + 1));
@@ -109,7 +109,7 @@ cv::Mat apply_transform(const cv::Mat& image, const TransformConfig& config,
   cv::Mat out = image;
   const cv::Size resized = resized_size(config, image.size());
   if (resized != image.size()) cv::resize(image, out, resized, 0, 0, cv::INTER_CUBIC);
-  if (crops(config.preprocess)) {
+  if (preprocess_crops(config.preprocess)) {
     out = out(cv::Rect(draw.crop_x, draw.crop_y, config.crop_size, config.crop_size));
   }
   if (draw.flip) {

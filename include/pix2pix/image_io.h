@@ -13,7 +13,12 @@ namespace pix2pix {
 // applied (JPEG), alpha dropped (with a one-time warning), 16-bit kept as 16-bit.
 // Throws std::runtime_error naming the file when it is missing, empty, unreadable, corrupt, a
 // truncated JPEG (checked by its end-of-image marker), or of another depth (32-bit float).
+// JPEGs are decoded by TurboJPEG where the build has it (the same pixels as OpenCV's decoder,
+// without its extra colour pass), by OpenCV otherwise and for what TurboJPEG declines.
 cv::Mat read_image(const std::string& path);
+
+// The JPEG decoder read_image uses first: "TurboJPEG" or "OpenCV".
+std::string jpeg_decoder();
 
 // Image (any depth, 1 or 3 channels, BGR) -> float tensor [channels, H, W] in [-1, 1], RGB
 // order; channels 1 converts to grayscale, 3 expands grayscale. 16-bit is scaled by 65535.

@@ -46,6 +46,9 @@ class SplitMix64 {
 // Mixes several numbers into one well-spread seed.
 uint64_t mix_seed(uint64_t a, uint64_t b, uint64_t c = 0);
 
+// Whether `preprocess` ends in a random crop (resize_and_crop, crop, scale_width_and_crop).
+bool preprocess_crops(const std::string& preprocess);
+
 // The size of an image of `size` after the resize step (before any crop).
 cv::Size resized_size(const TransformConfig& config, cv::Size size);
 
