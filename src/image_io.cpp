@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -156,13 +157,20 @@ class TurboDecoder {
 
   // Decodes straight into BGR or gray, the layout OpenCV's decoder gives, with the same
   // accurate DCT and smooth chroma upsampling (libjpeg's defaults), so the pixels are the same.
-  // An empty Mat when TurboJPEG cannot or will not: CMYK, or anything it warns about; the
-  // caller then decodes with OpenCV, which behaves as it always has for such files.
+  // An empty Mat when TurboJPEG cannot or will not: CMYK, a size beyond OpenCV's limits, or
+  // anything it warns about (it stops at the first warning); the caller then decodes with
+  // OpenCV, which behaves as it always has for such files.
   cv::Mat decode(const std::vector<unsigned char>& bytes) {
     if (handle_ == nullptr) return {};
     int width = 0, height = 0, subsampling = 0, colorspace = 0;
     if (tjDecompressHeader3(handle_, bytes.data(), static_cast<unsigned long>(bytes.size()), &width,
                             &height, &subsampling, &colorspace) != 0) {
+      return {};
+    }
+    // OpenCV's own limits (CV_IO_MAX_IMAGE_WIDTH, CV_IO_MAX_IMAGE_PIXELS): a header that claims
+    // more is left to OpenCV, which refuses it at once instead of allocating it
+    if (width <= 0 || height <= 0 || width > (1 << 20) || height > (1 << 20) ||
+        int64_t(width) * height > (int64_t(1) << 30)) {
       return {};
     }
     int format = 0;
@@ -178,7 +186,7 @@ class TurboDecoder {
     }
     if (tjDecompress2(handle_, bytes.data(), static_cast<unsigned long>(bytes.size()), image.data,
                       width, static_cast<int>(image.step), height, format,
-                      TJFLAG_ACCURATEDCT) != 0) {
+                      TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING) != 0) {
       return {};
     }
     return image;
@@ -188,15 +196,6 @@ class TurboDecoder {
   tjhandle handle_;
 };
 
-cv::Mat decode_jpeg(const std::vector<unsigned char>& bytes) {
-  thread_local TurboDecoder decoder;
-  return decoder.decode(bytes);
-}
-#else
-// Built without TurboJPEG: every JPEG goes through OpenCV.
-cv::Mat decode_jpeg(const std::vector<unsigned char>&) {
-  return {};
-}
 #endif
 
 // byte value -> float in [-1, 1]
@@ -216,6 +215,16 @@ const std::set<std::string>& image_extensions() {
 }
 
 }  // namespace
+
+cv::Mat decode_jpeg_with_turbojpeg(const std::vector<unsigned char>& bytes) {
+#ifdef PIX2PIX_HAVE_TURBOJPEG
+  thread_local TurboDecoder decoder;
+  return decoder.decode(bytes);
+#else
+  (void)bytes;
+  return {};
+#endif
+}
 
 std::string jpeg_decoder() {
 #ifdef PIX2PIX_HAVE_TURBOJPEG
@@ -238,11 +247,15 @@ cv::Mat read_image(const std::string& path) {
                              "copy or download it again");
   }
 
-  cv::Mat image = jpeg ? decode_jpeg(bytes) : cv::Mat();
+  cv::Mat image;
   try {
+    if (jpeg) image = decode_jpeg_with_turbojpeg(bytes);
     if (image.empty()) image = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
   } catch (const cv::Exception& e) {
     throw std::runtime_error("cannot decode image " + path + ": " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error("cannot decode image " + path + ": not enough memory for its " +
+                             "pixels (is its header's size right?)");
   }
   if (image.empty()) {
     throw std::runtime_error("cannot decode image " + path +

@@ -1,5 +1,7 @@
 #include "pix2pix/model.h"
 
+#include <spdlog/spdlog.h>
+
 #include <stdexcept>
 
 namespace pix2pix {
@@ -46,6 +48,10 @@ Pix2PixModel::Pix2PixModel(Generator generator, Discriminator discriminator, con
       loss_names_{"G_GAN", "G_L1", "D_real", "D_fake"} {
   if (!G_ || !D_)
     throw std::invalid_argument("Pix2PixModel needs both a generator and a discriminator");
+  if (!device.is_cuda() && options.amp != "none") {
+    spdlog::warn("amp {} applies on CUDA only; training in float32 on {}", options.amp,
+                 device.str());
+  }
   if (gan_loss_.mode() == "wgangp") loss_names_.push_back("D_GP");
 
   G_->to(device_);

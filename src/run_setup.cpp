@@ -63,9 +63,10 @@ std::shared_ptr<const PairedDataset> check_data(const Options& options) {
     throw std::runtime_error("data root " + options.dataroot +
                              " does not exist or is not a folder; check --dataroot");
   }
-  auto train = std::make_shared<const PairedDataset>(options, "train");
+  // the training phase is `phase` (train unless given, as in the reference: e.g. trainval)
+  auto train = std::make_shared<const PairedDataset>(options, options.phase);
   if (train->size() == 0) {
-    throw std::runtime_error("the train phase of " + train->files().folder +
+    throw std::runtime_error("the " + options.phase + " phase of " + train->files().folder +
                              " holds no image pairs; put training images under " +
                              train->files().folder);
   }

@@ -404,8 +404,23 @@ StateDict read_state_dict(const fs::path& file) {
     throw std::runtime_error(file.string() + " is not a PyTorch file (torch.save writes a zip)");
   }
 
-  caffe2::serialize::PyTorchStreamReader reader(file.string());
-  if (reader.hasRecord("constants.pkl") || !reader.hasRecord("data.pkl")) {
+  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> opened;
+  try {
+    opened = std::make_unique<caffe2::serialize::PyTorchStreamReader>(file.string());
+  } catch (const c10::Error& e) {
+    const std::string why = e.what_without_backtrace();
+    throw std::runtime_error(
+        file.string() +
+        " is a zip, but not one that torch.save wrote (LibTorch: " + why.substr(0, why.find('\n')) +
+        "); give the .pth file of a state_dict saved with torch.save");
+  }
+  caffe2::serialize::PyTorchStreamReader& reader = *opened;
+  if (!reader.hasRecord("constants.pkl") && !reader.hasRecord("data.pkl")) {
+    throw std::runtime_error(file.string() +
+                             " is a zip, but not one that torch.save wrote (no data.pkl in it); "
+                             "give the .pth file of a state_dict saved with torch.save");
+  }
+  if (reader.hasRecord("constants.pkl")) {
     throw std::runtime_error(file.string() +
                              " is a TorchScript archive, not a state_dict; in Python: "
                              "torch.save(torch.jit.load('" +

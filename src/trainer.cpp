@@ -371,6 +371,7 @@ TrainResult Trainer::run() {
           StopSignals::name(stop.requested()), last_checkpoint_, progress_.epoch,
           progress_.global_step, run_.folder.root.string());
       result.interrupted = true;
+      result.stop_signal = stop.requested();
       break;
     }
   }

@@ -46,15 +46,29 @@ Taps cubic_taps(int source, int target, int first, int count, bool reverse, floa
   return taps;
 }
 
-// One source row, filtered along x at the output columns: out[i * C + c]. The row is widened
-// to float first (`wide`, one vectorised pass); the sums are whole numbers below 2^24, so float
-// holds them exactly, as OpenCV's int does.
+// One source row, filtered along x at the output columns: out[i * C + c]. The sums are whole
+// numbers below 2^24, so float holds them exactly, as OpenCV's int does. Where the taps lie
+// close together (upscales, mild downscales), the source columns first..last that they reach
+// are widened to float once (`wide`, a vectorised pass) and the taps read floats; where they lie
+// far apart, each tap converts its own byte.
 template <int C>
-void filter_row(const uchar* row, int row_width, const Taps& columns, int width,
+void filter_row(const uchar* row, int first, int last, bool widen, const Taps& columns, int width,
                 float* __restrict wide, float* __restrict out) {
-  for (int j = 0; j < row_width * C; ++j) wide[j] = float(row[j]);
   const int* index = columns.index.data();
   const float* weight = columns.weight.data();
+  if (!widen) {
+    for (int i = 0; i < width; ++i, index += 4, weight += 4, out += C) {
+      for (int c = 0; c < C; ++c) {
+        out[c] =
+            float(row[index[0] * C + c]) * weight[0] + float(row[index[1] * C + c]) * weight[1] +
+            float(row[index[2] * C + c]) * weight[2] + float(row[index[3] * C + c]) * weight[3];
+      }
+    }
+    return;
+  }
+  const uchar* span = row + size_t(first) * C;
+  for (int j = 0; j < (last - first + 1) * C; ++j) wide[j] = float(span[j]);
+  wide -= size_t(first) * C;  // indexed by source column from here on
   for (int i = 0; i < width; ++i, index += 4, weight += 4, out += C) {
     const float* p0 = wide + index[0] * C;
     const float* p1 = wide + index[1] * C;
@@ -93,13 +107,25 @@ torch::Tensor fused(const cv::Mat& image, cv::Size resized, cv::Rect crop, bool 
   const int first_row = rows.index.front(), last_row = rows.index.back();
   const size_t stride = size_t(crop.width) * C;
 
-  // x pass over the source rows the crop reaches
-  std::vector<float> filtered(size_t(last_row - first_row + 1) * stride);
-  std::vector<float> wide(size_t(image.cols) * C);
-  for (int r = first_row; r <= last_row; ++r) {
-    filter_row<C>(image.ptr<uchar>(r), image.cols, columns, crop.width, wide.data(),
-                  &filtered[(r - first_row) * stride]);
+  // x pass over the source rows that the y taps use (all of them between first and last when
+  // upscaling, one in every few when downscaling)
+  const auto [first_column, last_column] =
+      std::minmax_element(columns.index.begin(), columns.index.end());
+  const int span = *last_column - *first_column + 1;
+  const bool widen = span <= 4 * crop.width;
+  std::vector<int> slot(size_t(last_row - first_row + 1), -1);  // row -> its place in `filtered`
+  int n_used = 0;
+  for (int r : rows.index) {
+    if (slot[r - first_row] < 0) slot[r - first_row] = n_used++;
   }
+  std::vector<float> filtered(size_t(n_used) * stride);
+  std::vector<float> wide(widen ? size_t(span) * C : 0);
+  for (int r = first_row; r <= last_row; ++r) {
+    if (slot[r - first_row] < 0) continue;
+    filter_row<C>(image.ptr<uchar>(r), *first_column, *last_column, widen, columns, crop.width,
+                  wide.data(), &filtered[size_t(slot[r - first_row]) * stride]);
+  }
+  auto filtered_row = [&](int r) { return &filtered[size_t(slot[r - first_row]) * stride]; };
 
   // y pass, then BGR -> RGB planes
   torch::Tensor tensor = torch::empty({C, crop.height, crop.width}, torch::kFloat32);
@@ -108,10 +134,8 @@ torch::Tensor fused(const cv::Mat& image, cv::Size resized, cv::Rect crop, bool 
   std::vector<float> line(stride);
   for (int y = 0; y < crop.height; ++y) {
     const int* index = &rows.index[size_t(y) * 4];
-    filter_column(
-        &filtered[(index[0] - first_row) * stride], &filtered[(index[1] - first_row) * stride],
-        &filtered[(index[2] - first_row) * stride], &filtered[(index[3] - first_row) * stride],
-        &rows.weight[size_t(y) * 4], stride, line.data());
+    filter_column(filtered_row(index[0]), filtered_row(index[1]), filtered_row(index[2]),
+                  filtered_row(index[3]), &rows.weight[size_t(y) * 4], stride, line.data());
     float* out = planes + size_t(y) * crop.width;
     for (int x = 0; x < crop.width; ++x) {
       for (int c = 0; c < C; ++c) out[(C - 1 - c) * plane_size + x] = line[size_t(x) * C + c];
@@ -123,7 +147,7 @@ torch::Tensor fused(const cv::Mat& image, cv::Size resized, cv::Rect crop, bool 
 }  // namespace
 
 bool transform_is_fused(const cv::Mat& image, const TransformConfig& config, int channels) {
-  return image.depth() == CV_8U && image.channels() == channels &&
+  return !image.empty() && image.depth() == CV_8U && image.channels() == channels &&
          (channels == 1 || channels == 3) && resized_size(config, image.size()) != image.size();
 }
 

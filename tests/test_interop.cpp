@@ -74,6 +74,21 @@ TEST(StateDictIoTest, RefusesLegacyAndForeignFiles) {
               read_state_dict(folder / "text.pth");
             }).find("not a PyTorch file"),
             std::string::npos);
+  // a zip that torch.save did not write: notes/a.txt holding "hi"
+  const std::string zip(
+      "\x50\x4b\x03\x04\x14\x00\x00\x00\x00\x00\xc3\x03\x84\x5d\xac\x2a\x93\xd8\x02\x00\x00\x00\x02"
+      "\x00\x00\x00\x0b\x00\x00\x00\x6e\x6f\x74\x65\x73\x2f\x61\x2e\x74\x78\x74\x68\x69\x50\x4b\x01"
+      "\x02\x14\x03\x14\x00\x00\x00\x00\x00\xc3\x03\x84\x5d\xac\x2a\x93\xd8\x02\x00\x00\x00\x02\x00"
+      "\x00\x00\x0b\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x01\x00\x00\x00\x00\x6e\x6f\x74"
+      "\x65\x73\x2f\x61\x2e\x74\x78\x74\x50\x4b\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00\x39\x00\x00"
+      "\x00\x2b\x00\x00\x00\x00\x00",
+      122);
+  std::ofstream(folder / "other.zip", std::ios::binary) << zip;
+  const std::string zip_message =
+      runtime_error_message([&] { read_state_dict(folder / "other.zip"); });
+  EXPECT_NE(zip_message.find("other.zip is a zip, but not one that torch.save wrote"),
+            std::string::npos)
+      << zip_message;
   EXPECT_NE(runtime_error_message([&] { read_state_dict(folder / "none.pth"); }).find("not found"),
             std::string::npos);
 }

@@ -88,6 +88,15 @@ class Train : public ::testing::Test {
 
 }  // namespace
 
+TEST_F(Train, PhaseChoosesTheTrainingFolder) {
+  const fs::path dir = fresh_dir("phase");
+  const fs::path data = write_dataset(dir / "data");
+  write_pairs(data / "trainval", 4, 64, 5);  // half of train's 8 pairs
+  const auto result =
+      pix2pix::train(parse_train(tiny_args(data, dir / "runs", "phase"), {"--phase", "trainval"}));
+  EXPECT_EQ(result.global_step, 4);  // 2 epochs of 2 batches of 2, where train/ would give 8
+}
+
 TEST_F(Train, TinyRunWritesEveryFileWithFiniteLosses) {
   const fs::path dir = fresh_dir("tiny");
   const fs::path data = write_dataset(dir / "data");

@@ -78,7 +78,7 @@ class TrainCli : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(TrainCli, SigintWritesLatestAndExitsZero) {
+TEST_F(TrainCli, SigintWritesLatestAndExits130) {
   const fs::path dir = fresh_dir("sigint");
   const fs::path data = write_dataset(dir / "data");
   auto args = tiny_args(data, dir / "runs", "run");
@@ -97,7 +97,7 @@ TEST_F(TrainCli, SigintWritesLatestAndExitsZero) {
   }
   ASSERT_GE(count_lines(losses), 4u) << read_text(dir / "console.txt");
   kill(pid, SIGINT);
-  EXPECT_EQ(wait_exit_status(pid), 0) << read_text(dir / "console.txt");
+  EXPECT_EQ(wait_exit_status(pid), 128 + SIGINT) << read_text(dir / "console.txt");
 
   const std::string console = read_text(dir / "console.txt");
   EXPECT_NE(console.find("SIGINT received"), std::string::npos) << console;

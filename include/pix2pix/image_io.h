@@ -20,6 +20,10 @@ cv::Mat read_image(const std::string& path);
 // The JPEG decoder read_image uses first: "TurboJPEG" or "OpenCV".
 std::string jpeg_decoder();
 
+// TurboJPEG's decode of a JPEG file's bytes, BGR or gray; empty when the build lacks TurboJPEG or
+// TurboJPEG declines the file (read_image then asks OpenCV).
+cv::Mat decode_jpeg_with_turbojpeg(const std::vector<unsigned char>& bytes);
+
 // Image (any depth, 1 or 3 channels, BGR) -> float tensor [channels, H, W] in [-1, 1], RGB
 // order; channels 1 converts to grayscale, 3 expands grayscale. 16-bit is scaled by 65535.
 torch::Tensor image_to_tensor(const cv::Mat& image, int channels);

@@ -25,6 +25,7 @@ struct TrainResult {
   int64_t global_step = 0;
   int64_t next_epoch = 1;                     // the epoch a resume would continue in
   bool interrupted = false;                   // stopped by SIGINT or SIGTERM after writing latest
+  int stop_signal = 0;                        // the signal that stopped it, when interrupted
   std::optional<HeldOutComparison> held_out;  // with eval_phase
 };
 
