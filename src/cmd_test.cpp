@@ -7,6 +7,7 @@
 #include "pix2pix/commands.h"
 #include "pix2pix/device.h"
 #include "pix2pix/run_files.h"
+#include "pix2pix/translate.h"
 #include "pix2pix/translate_folder.h"
 
 namespace pix2pix {
@@ -56,6 +57,7 @@ int command_test(const Args& args) {
   Options stored;
   Generator generator = load_generator(run, options.epoch, device, &stored);
   adopt_run_settings(options, stored, resolved);
+  check_tile_settings(translate_settings(options), generator->size_multiple());  // before any image
   if (options.eval) {
     generator->eval();
   } else {

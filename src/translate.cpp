@@ -81,6 +81,23 @@ torch::Tensor translate_tiled(GeneratorImpl& generator, const torch::Tensor& ima
 
 }  // namespace
 
+void check_tile_settings(const TranslateSettings& settings, int64_t multiple) {
+  if (settings.tile <= 0) return;
+  if (settings.tile % multiple != 0) {
+    const int64_t below = std::max(multiple, settings.tile / multiple * multiple);
+    const int64_t above = round_up(settings.tile, multiple);
+    throw std::invalid_argument(
+        "tile " + std::to_string(settings.tile) + " is not a multiple of " +
+        std::to_string(multiple) + ", which this generator needs; use --tile " +
+        std::to_string(below) + (above != below ? " or " + std::to_string(above) : ""));
+  }
+  if (settings.tile_overlap < 0 || 2 * settings.tile_overlap > settings.tile) {
+    throw std::invalid_argument("tile_overlap " + std::to_string(settings.tile_overlap) +
+                                " must be between 0 and half the tile (" +
+                                std::to_string(settings.tile / 2) + ")");
+  }
+}
+
 TranslateSettings translate_settings(const Options& options) {
   TranslateSettings s;
   s.tile = options.tile;
@@ -148,20 +165,7 @@ torch::Tensor translate(GeneratorImpl& generator, const torch::Tensor& images,
                                 std::to_string(images.dim()) + " dimensions");
   }
   const int64_t multiple = generator.size_multiple();
-  if (settings.tile > 0) {
-    if (settings.tile % multiple != 0) {
-      throw std::invalid_argument(
-          "tile " + std::to_string(settings.tile) + " is not a multiple of " +
-          std::to_string(multiple) + ", which this generator needs; use --tile " +
-          std::to_string(std::max(multiple, settings.tile / multiple * multiple)) + " or " +
-          std::to_string(round_up(settings.tile, multiple)));
-    }
-    if (settings.tile_overlap < 0 || 2 * settings.tile_overlap > settings.tile) {
-      throw std::invalid_argument("tile_overlap " + std::to_string(settings.tile_overlap) +
-                                  " must be between 0 and half the tile (" +
-                                  std::to_string(settings.tile / 2) + ")");
-    }
-  }
+  check_tile_settings(settings, multiple);
   torch::NoGradGuard no_grad;
 
   // resize_to: the generator sees a square, and the output returns to the input's size.

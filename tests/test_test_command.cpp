@@ -165,3 +165,28 @@ TEST(TestCommand, MixedFolderNamesTheCorruptFileAndFails) {
   }
   EXPECT_EQ(n_outputs, 3u);
 }
+
+TEST(TestCommand, ATileTheGeneratorCannotTakeIsRefusedBeforeAnyImage) {
+  const fs::path root = fresh_folder("tile");
+  pix2pix::Options options;
+  options.netG = "resnet_6blocks";
+  options.ngf = 8;
+  options.norm = "instance";
+  const fs::path run = write_untrained_run(root / "checkpoints" / "untrained", options);
+  for (const char* name : {"a.png", "b.png", "c.png"}) {
+    write(root / "in" / name, random_image(40, 40, CV_8UC3));
+  }
+  const int status =
+      run_pix2pix("translate " + (root / "in").string() + " --name " + run.string() +
+                      " --tile 2 --device cpu --results_dir " + (root / "out").string(),
+                  root / "log");
+  const std::string log = read_file(root / "log");
+  EXPECT_NE(status, 0) << log;
+  const std::string hint =
+      "tile 2 is not a multiple of 4, which this generator needs; use --tile 4";
+  ASSERT_NE(log.find(hint), std::string::npos) << log;
+  EXPECT_EQ(log.find(hint, log.find(hint) + 1), std::string::npos) << "said more than once:\n"
+                                                                   << log;
+  EXPECT_EQ(log.find("--tile 4 or 4"), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(root / "out")) << "nothing is written for a refused setting";
+}

@@ -47,6 +47,10 @@ std::vector<int64_t> tile_starts(int64_t length, int64_t tile, int64_t overlap);
 // `overlap` pixels on each side that borders another tile (`ramp_before`, `ramp_after`).
 torch::Tensor feather_ramp(int64_t tile, int64_t overlap, bool ramp_before, bool ramp_after);
 
+// Throws std::invalid_argument naming the value and a fix when `settings.tile` is not a multiple
+// of `multiple` (the generator's size_multiple()) or the overlap does not fit inside a tile.
+void check_tile_settings(const TranslateSettings& settings, int64_t multiple);
+
 // Translates [N, input_nc, H, W] in [-1, 1] (on any device) with `generator` (on `device`, in
 // the train or eval mode the caller chose): reflect-padded up to the sizes the generator
 // accepts and cropped back, or cut into overlapping tiles that are translated one at a time and
