@@ -76,6 +76,15 @@ fs::path write_untrained_run(const fs::path& run, const pix2pix::Options& option
   return run;
 }
 
+// An untrained ResNet generator with 8 filters and instance norm, small and fast.
+fs::path write_untrained_resnet(const fs::path& run) {
+  pix2pix::Options options;
+  options.netG = "resnet_6blocks";
+  options.ngf = 8;
+  options.norm = "instance";
+  return write_untrained_run(run, options);
+}
+
 // Translates a folder with `run`: names, sizes, eval mode deterministic, train mode not.
 void check_translation(const fs::path& root, const fs::path& run) {
   write(root / "in" / "wide.png", random_image(200, 300, CV_8UC3));
@@ -140,11 +149,7 @@ TEST(TestCommand, TinyTrainingRunTranslatesFoldersAndPairedSets) {
 
 TEST(TestCommand, MixedFolderNamesTheCorruptFileAndFails) {
   const fs::path root = fresh_folder("mixed");
-  pix2pix::Options options;
-  options.netG = "resnet_6blocks";
-  options.ngf = 8;
-  options.norm = "instance";
-  const fs::path run = write_untrained_run(root / "checkpoints" / "untrained", options);
+  const fs::path run = write_untrained_resnet(root / "checkpoints" / "untrained");
 
   write(root / "in" / "gray.jpg", random_image(30, 40, CV_8UC1));
   write(root / "in" / "alpha.png", random_image(33, 21, CV_8UC4));
@@ -168,11 +173,7 @@ TEST(TestCommand, MixedFolderNamesTheCorruptFileAndFails) {
 
 TEST(TestCommand, ATileTheGeneratorCannotTakeIsRefusedBeforeAnyImage) {
   const fs::path root = fresh_folder("tile");
-  pix2pix::Options options;
-  options.netG = "resnet_6blocks";
-  options.ngf = 8;
-  options.norm = "instance";
-  const fs::path run = write_untrained_run(root / "checkpoints" / "untrained", options);
+  const fs::path run = write_untrained_resnet(root / "checkpoints" / "untrained");
   for (const char* name : {"a.png", "b.png", "c.png"}) {
     write(root / "in" / name, random_image(40, 40, CV_8UC3));
   }
