@@ -210,9 +210,16 @@ struct PairedDataset::State {
                               std::to_string(files.a.size()));
     }
     const std::string& path = files.a[index];
-    cv::Mat a = read_image(path), b;
+    int orientation_a = 1, orientation_b = 1;
+    cv::Mat a = read_image(path, &orientation_a), b;
     if (files.mode == "single") return {a, b};
     if (files.mode == "aligned") {
+      if (orientation_a >= 5) {
+        throw std::runtime_error(
+            path + ": its EXIF orientation (" + std::to_string(orientation_a) +
+            ") turns it by 90 degrees, so A and B would be split along the wrong side; re-save "
+            "it without the orientation tag (e.g. exiftool -Orientation= FILE)");
+      }
       if (a.cols % 2 != 0) {
         throw std::runtime_error(path + ": aligned image has an odd width (" +
                                  std::to_string(a.cols) +
@@ -223,10 +230,15 @@ struct PairedDataset::State {
       b = a(cv::Rect(half, 0, half, a.rows));
       a = a(cv::Rect(0, 0, half, a.rows));
     } else {
-      b = read_image(files.b[index]);
+      b = read_image(files.b[index], &orientation_b);
       if (a.size() != b.size()) {
+        const bool turned = orientation_a != 1 || orientation_b != 1;
         throw std::runtime_error("pair differs in size: " + path + " is " + size_text(a.size()) +
-                                 " but " + files.b[index] + " is " + size_text(b.size()));
+                                 " but " + files.b[index] + " is " + size_text(b.size()) +
+                                 (turned ? " after their EXIF orientations (" +
+                                               std::to_string(orientation_a) + " and " +
+                                               std::to_string(orientation_b) + ") are applied"
+                                         : ""));
       }
     }
     if (swap) std::swap(a, b);

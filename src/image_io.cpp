@@ -34,9 +34,21 @@ std::string lower(std::string s) {
 
 std::vector<unsigned char> read_bytes(const std::string& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw std::runtime_error("image not found: " + path);
+  if (!fs::exists(path, ec)) {
+    if (fs::is_symlink(fs::symlink_status(path, ec))) {
+      throw std::runtime_error("image " + path + " is a symbolic link to " +
+                               fs::read_symlink(path, ec).string() +
+                               ", which does not exist: fix or remove the link");
+    }
+    throw std::runtime_error("image not found: " + path);
+  }
   if (fs::is_directory(path, ec)) {
     throw std::runtime_error("expected an image file, found a folder: " + path);
+  }
+  if (!fs::is_regular_file(path, ec)) {  // a FIFO would block the reader; a device never ends
+    throw std::runtime_error("image " + path +
+                             " is not a regular file (a pipe, socket or device): remove it from "
+                             "the image folder");
   }
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error("cannot open image " + path + ": check its permissions");
@@ -158,9 +170,9 @@ class TurboDecoder {
   // Decodes straight into BGR or gray, the layout OpenCV's decoder gives, with the same
   // accurate DCT and smooth chroma upsampling (libjpeg's defaults), so the pixels are the same.
   // An empty Mat when TurboJPEG cannot or will not: CMYK, a size beyond OpenCV's limits, or
-  // anything it warns about (it stops at the first warning); the caller then decodes with
-  // OpenCV, which behaves as it always has for such files.
-  cv::Mat decode(const std::vector<unsigned char>& bytes) {
+  // corrupt data, which libjpeg reports as a warning (TurboJPEG stops at the first one and
+  // `warning` gets its text); the caller then decodes with OpenCV, or refuses the file.
+  cv::Mat decode(const std::vector<unsigned char>& bytes, std::string* warning) {
     if (handle_ == nullptr) return {};
     int width = 0, height = 0, subsampling = 0, colorspace = 0;
     if (tjDecompressHeader3(handle_, bytes.data(), static_cast<unsigned long>(bytes.size()), &width,
@@ -187,6 +199,9 @@ class TurboDecoder {
     if (tjDecompress2(handle_, bytes.data(), static_cast<unsigned long>(bytes.size()), image.data,
                       width, static_cast<int>(image.step), height, format,
                       TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING) != 0) {
+      if (warning != nullptr && tjGetErrorCode(handle_) == TJERR_WARNING) {
+        *warning = tjGetErrorStr2(handle_);
+      }
       return {};
     }
     return image;
@@ -216,12 +231,13 @@ const std::set<std::string>& image_extensions() {
 
 }  // namespace
 
-cv::Mat decode_jpeg_with_turbojpeg(const std::vector<unsigned char>& bytes) {
+cv::Mat decode_jpeg_with_turbojpeg(const std::vector<unsigned char>& bytes, std::string* warning) {
 #ifdef PIX2PIX_HAVE_TURBOJPEG
   thread_local TurboDecoder decoder;
-  return decoder.decode(bytes);
+  return decoder.decode(bytes, warning);
 #else
   (void)bytes;
+  (void)warning;
   return {};
 #endif
 }
@@ -238,18 +254,24 @@ bool is_image_file(const std::string& path) {
   return image_extensions().count(lower(fs::path(path).extension().string())) > 0;
 }
 
-cv::Mat read_image(const std::string& path) {
+cv::Mat read_image(const std::string& path, int* exif_orientation) {
   const std::vector<unsigned char> bytes = read_bytes(path);
   const bool jpeg = is_jpeg(bytes);
   if (jpeg && !jpeg_is_complete(bytes)) {
     throw std::runtime_error("image " + path +
-                             " is a truncated JPEG (no end-of-image marker after its data): "
-                             "copy or download it again");
+                             " is a truncated JPEG (its image data is missing, or does not end in "
+                             "an end-of-image marker): copy or download it again");
   }
 
   cv::Mat image;
+  std::string warning;
   try {
-    if (jpeg) image = decode_jpeg_with_turbojpeg(bytes);
+    if (jpeg) image = decode_jpeg_with_turbojpeg(bytes, &warning);
+    if (!warning.empty()) {
+      // OpenCV would decode it anyway, with libjpeg's complaint on stderr and no file name
+      throw std::runtime_error("image " + path + " is a corrupt JPEG (libjpeg: " + warning +
+                               "): copy it again, or re-save it from a program that opens it");
+    }
     if (image.empty()) image = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
   } catch (const cv::Exception& e) {
     throw std::runtime_error("cannot decode image " + path + ": " + e.what());
@@ -285,8 +307,9 @@ cv::Mat read_image(const std::string& path) {
                              " channels; expected 1 (gray), 3 (colour) or 4 (with alpha)");
   }
 
-  if (jpeg) image = apply_orientation(image, jpeg_exif_orientation(bytes));
-  return image;
+  const int orientation = jpeg ? jpeg_exif_orientation(bytes) : 1;
+  if (exif_orientation != nullptr) *exif_orientation = orientation;
+  return apply_orientation(image, orientation);
 }
 
 torch::Tensor image_to_tensor(const cv::Mat& image, int channels) {
@@ -423,16 +446,38 @@ std::vector<std::string> list_images(const std::string& folder) {
     throw std::runtime_error("image folder not found: " + folder);
   }
   std::vector<std::string> paths;
+  // A linked folder inside the tree is listed under its own path only, and one outside it once:
+  // a link back up the tree (or a second link to the same folder) would list the same images
+  // again and again.
+  const fs::path root = fs::canonical(folder, ec);
+  std::set<fs::path> seen;
   const auto options = fs::directory_options::follow_directory_symlink |
                        fs::directory_options::skip_permission_denied;
   for (auto it = fs::recursive_directory_iterator(folder, options, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
+    std::error_code entry_ec;
+    const bool is_folder = it->is_directory(entry_ec);
     if (!name.empty() && name[0] == '.') {
-      if (it->is_directory(ec)) it.disable_recursion_pending();
+      if (is_folder) it.disable_recursion_pending();
       continue;  // hidden files and folders, including write_image's temporaries
     }
-    if (it->is_regular_file(ec) && is_image_file(name)) paths.push_back(it->path().string());
+    if (is_folder) {
+      if (it->is_symlink(entry_ec)) {
+        const fs::path target = fs::canonical(it->path(), entry_ec);
+        const fs::path relative = target.lexically_relative(root);
+        const bool inside = !relative.empty() && *relative.begin() != "..";
+        if (inside || !seen.insert(target).second) {
+          spdlog::warn("{} links to {}, whose images are listed already; not listed again",
+                       it->path().string(), target.string());
+          it.disable_recursion_pending();
+        }
+      }
+      continue;
+    }
+    // Not only regular files: a broken link or a pipe with an image's name is listed, so that
+    // reading it fails by name instead of the file going missing without a word.
+    if (is_image_file(name)) paths.push_back(it->path().string());
   }
   if (ec) throw std::runtime_error("cannot list folder " + folder + ": " + ec.message());
   std::sort(paths.begin(), paths.end());

@@ -270,7 +270,11 @@ void validate(const Options& o) {
         "option 'eval_phase' needs phase folders, but dir_A and dir_B stand for every phase: "
         "leave eval_phase out, or put the data under <dataroot>/<phase>/A and B");
   }
-  if (o.num_threads < 0) throw std::invalid_argument("option 'num_threads' must be 0 or more");
+  if (o.num_threads < 0 || o.num_threads > 256) {
+    throw std::invalid_argument("option 'num_threads' must be between 0 and 256 (got " +
+                                std::to_string(o.num_threads) +
+                                "); a few per core is plenty: pix2pix data bench measures them");
+  }
   if (o.bench_warmup < 0) throw std::invalid_argument("option 'bench_warmup' must be 0 or more");
   if (o.n_epochs < 0 || o.n_epochs_decay < 0 || o.n_epochs + o.n_epochs_decay == 0) {
     throw std::invalid_argument(

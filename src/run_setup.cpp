@@ -70,6 +70,12 @@ std::shared_ptr<const PairedDataset> check_data(const Options& options) {
                              " holds no image pairs; put training images under " +
                              train->files().folder);
   }
+  if (options.drop_last && train->size() < size_t(options.batch_size)) {
+    throw std::runtime_error("the " + options.phase + " phase of " + train->files().folder +
+                             " holds " + std::to_string(train->size()) +
+                             " pairs, fewer than batch_size " + std::to_string(options.batch_size) +
+                             ", and drop_last would leave no batch; lower batch_size");
+  }
   // Every file is read once now, so that a corrupt one stops the run before it starts.
   train->verify();
   return train;

@@ -77,6 +77,15 @@ cv::Size resized_size(const TransformConfig& config, cv::Size size) {
 }
 
 std::string transform_problem(const TransformConfig& config, cv::Size size) {
+  if (config.preprocess == "scale_width") {
+    // the output is the resized image itself: the generator must be able to take its size
+    const cv::Size resized = resized_size(config, size);
+    const int m = config.size_multiple;
+    if (resized.width % m == 0 && resized.height % m == 0) return "";
+    return "preprocess scale_width makes it " + size_text(resized) + " (from " + size_text(size) +
+           "), but the generator needs sides that are multiples of " + std::to_string(m) +
+           "; use scale_width_and_crop, or preprocess none (which rounds the size)";
+  }
   if (!preprocess_crops(config.preprocess)) return "";
   const cv::Size resized = resized_size(config, size);
   if (resized.width >= config.crop_size && resized.height >= config.crop_size) return "";

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -62,6 +63,46 @@ inline void write_bytes(const std::string& path, const std::vector<unsigned char
 inline void write_text(const std::string& path, const std::string& text) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::ofstream(path) << text;
+}
+
+// A JPEG with an EXIF APP1 segment holding only the orientation tag.
+inline std::vector<unsigned char> jpeg_with_orientation(const cv::Mat& image,
+                                                        uint16_t orientation) {
+  std::vector<unsigned char> jpeg;
+  cv::imencode(".jpg", image, jpeg);
+  const std::vector<unsigned char> tiff = {'M',
+                                           'M',
+                                           0,
+                                           42,
+                                           0,
+                                           0,
+                                           0,
+                                           8,  // big-endian, IFD0 at offset 8
+                                           0,
+                                           1,  // one entry
+                                           0x01,
+                                           0x12,
+                                           0,
+                                           3,
+                                           0,
+                                           0,
+                                           0,
+                                           1,  // orientation, SHORT, count 1
+                                           uint8_t(orientation >> 8),
+                                           uint8_t(orientation),
+                                           0,
+                                           0,  // value
+                                           0,
+                                           0,
+                                           0,
+                                           0};  // no next IFD
+  std::vector<unsigned char> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
+  app1.insert(app1.end(), tiff.begin(), tiff.end());
+  const size_t length = app1.size() - 2;
+  app1[2] = uint8_t(length >> 8);
+  app1[3] = uint8_t(length);
+  jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());
+  return jpeg;
 }
 
 }  // namespace pix2pix::testing

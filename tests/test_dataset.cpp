@@ -112,6 +112,22 @@ TEST(PairedDataset, PureRedStaysRedEndToEndAndDirectionSwaps) {
   EXPECT_TRUE(s.real_B[0].eq(1).all().item<bool>());  // red target
 }
 
+TEST(PairedDataset, AnAlignedFileTurnedByExifIsAnErrorNamingTheFile) {
+  TempDir dir;
+  testing::write_bytes(dir / "train/turned.jpg",
+                       testing::jpeg_with_orientation(testing::solid(128, 64, {0, 0, 255}), 6));
+  testing::write_bytes(dir / "train/mirrored.jpg",
+                       testing::jpeg_with_orientation(testing::solid(128, 64, {0, 0, 255}), 2));
+  PairedDataset dataset(options_for(dir.str()), "train");
+  ASSERT_EQ(dataset.size(), 2u);
+  const std::string message = error_of([&] { dataset.get(1, 0); });  // sorted: turned is second
+  EXPECT_TRUE(contains(message, dir / "train/turned.jpg" + ": its EXIF orientation (6) turns it"))
+      << message;
+  EXPECT_TRUE(contains(message, "exiftool -Orientation=")) << message;
+  // a mirror keeps the sides: it is applied, and the pair loads
+  EXPECT_EQ(dataset.get(0, 0).real_A.size(1), 256);
+}
+
 TEST(PairedDataset, OddWidthIsAnErrorNamingTheFile) {
   TempDir dir;
   write_image(dir / "train/odd.png", testing::solid(101, 50, {0, 0, 0}));

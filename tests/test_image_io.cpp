@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <opencv2/imgcodecs.hpp>
 
 #include <filesystem>
+#include <random>
 
 #include "data_test_util.h"
 #include "pix2pix/image_io.h"
@@ -10,47 +12,11 @@
 namespace pix2pix {
 namespace {
 
+namespace fs = std::filesystem;
 using testing::error_of;
 using testing::TempDir;
 
-// A JPEG with an EXIF APP1 segment holding only the orientation tag.
-std::vector<unsigned char> jpeg_with_orientation(const cv::Mat& image, uint16_t orientation) {
-  std::vector<unsigned char> jpeg;
-  cv::imencode(".jpg", image, jpeg);
-  const std::vector<unsigned char> tiff = {'M',
-                                           'M',
-                                           0,
-                                           42,
-                                           0,
-                                           0,
-                                           0,
-                                           8,  // big-endian, IFD0 at offset 8
-                                           0,
-                                           1,  // one entry
-                                           0x01,
-                                           0x12,
-                                           0,
-                                           3,
-                                           0,
-                                           0,
-                                           0,
-                                           1,  // orientation, SHORT, count 1
-                                           uint8_t(orientation >> 8),
-                                           uint8_t(orientation),
-                                           0,
-                                           0,  // value
-                                           0,
-                                           0,
-                                           0,
-                                           0};  // no next IFD
-  std::vector<unsigned char> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
-  app1.insert(app1.end(), tiff.begin(), tiff.end());
-  const size_t length = app1.size() - 2;
-  app1[2] = uint8_t(length >> 8);
-  app1[3] = uint8_t(length);
-  jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());
-  return jpeg;
-}
+using testing::jpeg_with_orientation;
 
 TEST(ImageIo, PureRedStaysRedThroughTensorAndBack) {
   TempDir dir;
@@ -187,6 +153,47 @@ TEST(ImageIo, TensorToImageRoundTripsEightBitExactly) {
   cv::randu(image, 0, 256);
   EXPECT_EQ(cv::norm(tensor_to_image(image_to_tensor(image, 3)), image, cv::NORM_INF), 0.0);
   EXPECT_THROW(tensor_to_image(torch::zeros({2, 4, 4})), std::invalid_argument);
+}
+
+// Corrupt entropy-coded data decodes to garbage with a libjpeg warning on stderr; read_image
+// refuses it by name instead (TurboJPEG reports the warning; OpenCV's decoder does not).
+TEST(ImageIo, CorruptJpegDataIsRefusedByName) {
+  if (jpeg_decoder() != "TurboJPEG") GTEST_SKIP() << "built without TurboJPEG";
+  TempDir dir;
+  cv::Mat image(128, 128, CV_8UC3);
+  cv::randu(image, 0, 256);
+  std::vector<unsigned char> bytes;
+  ASSERT_TRUE(cv::imencode(".jpg", image, bytes));
+  std::mt19937 random(3);
+  for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 200; ++i) bytes[i] = uint8_t(random());
+  testing::write_bytes(dir / "garbled.jpg", bytes);
+  const std::string message = error_of([&] { read_image(dir / "garbled.jpg"); });
+  EXPECT_NE(message.find(dir / "garbled.jpg" + " is a corrupt JPEG (libjpeg: "), std::string::npos)
+      << message;
+}
+
+TEST(ImageIo, BrokenLinksAndPipesAreListedAndRefusedByName) {
+  TempDir dir;
+  write_image(dir / "good.png", testing::solid(8, 8, {0, 0, 255}));
+  fs::create_symlink(dir / "missing.png", dir / "link.jpg");
+  ASSERT_EQ(::mkfifo((dir / "pipe.jpg").c_str(), 0600), 0);
+  EXPECT_EQ(list_images(dir.str()),
+            (std::vector<std::string>{dir / "good.png", dir / "link.jpg", dir / "pipe.jpg"}));
+  EXPECT_NE(
+      error_of([&] {
+        read_image(dir / "link.jpg");
+      }).find("link.jpg is a symbolic link to " + dir / "missing.png" + ", which does not exist"),
+      std::string::npos);
+  EXPECT_NE(error_of([&] { read_image(dir / "pipe.jpg"); }).find("pipe.jpg is not a regular file"),
+            std::string::npos);  // and returns: a pipe is not opened
+}
+
+TEST(ImageIo, AFolderReachedTwiceThroughLinksIsListedOnce) {
+  TempDir dir;
+  write_image(dir / "a/x.png", testing::solid(8, 8, {0, 0, 255}));
+  fs::create_directory_symlink(dir / "a", dir / "a/loop");  // a/loop/loop/... forever
+  fs::create_directory_symlink(dir / "a", dir / "again");
+  EXPECT_EQ(list_images(dir.str()), (std::vector<std::string>{dir / "a/x.png"}));
 }
 
 }  // namespace

@@ -75,6 +75,9 @@ TEST(Options, BadValuesAreRejected) {
                std::invalid_argument);
   EXPECT_THROW(pix2pix::parse_options("train", {"stray"}, pix2pix::kGroupTrain),
                std::invalid_argument);
+  EXPECT_THROW(pix2pix::parse_options("train", {"--num_threads", "257"}, pix2pix::kGroupData),
+               std::invalid_argument);
+  EXPECT_NO_THROW(pix2pix::parse_options("train", {"--num_threads", "256"}, pix2pix::kGroupData));
 }
 
 TEST(Options, FlagsTakeOptionalValues) {

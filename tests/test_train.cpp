@@ -267,6 +267,15 @@ TEST_F(Train, BadInputFailsBeforeAnyWork) {
   expect_error(parse_train(tiny_args(data, dir / "runs", "a"), {"--eval_phase", "holdout"}),
                "holdout");
   EXPECT_FALSE(fs::exists(dir / "runs" / "a"));
+  expect_error(parse_train(tiny_args(data, dir / "runs", "a"),
+                           {"--preprocess", "scale_width", "--load_size", "66"}),
+               "preprocess scale_width makes it 66x66 (from 64x64), but the generator needs sides "
+               "that are multiples of 4");
+  EXPECT_FALSE(fs::exists(dir / "runs" / "a"));
+  expect_error(
+      parse_train(tiny_args(data, dir / "runs", "a"), {"--batch_size", "9", "--drop_last"}),
+      "holds 8 pairs, fewer than batch_size 9, and drop_last would leave no batch");
+  EXPECT_FALSE(fs::exists(dir / "runs" / "a"));
 
   std::ofstream(dir / "a_file") << "x";
   expect_error(parse_train(tiny_args(data, dir / "a_file" / "runs", "a")),

@@ -49,7 +49,7 @@ TransformConfig config_for(const std::string& preprocess, int load, int crop) {
   config.preprocess = preprocess;
   config.load_size = load;
   config.crop_size = crop;
-  config.size_multiple = 128;
+  config.size_multiple = preprocess == "none" ? 128 : 1;
   return config;
 }
 

@@ -15,14 +15,17 @@ namespace pix2pix {
 // truncated JPEG (checked by its end-of-image marker), or of another depth (32-bit float).
 // JPEGs are decoded by TurboJPEG where the build has it (the same pixels as OpenCV's decoder,
 // without its extra colour pass), by OpenCV otherwise and for what TurboJPEG declines.
-cv::Mat read_image(const std::string& path);
+// `exif_orientation`, when given, receives the orientation applied (1-8; 1 for none).
+cv::Mat read_image(const std::string& path, int* exif_orientation = nullptr);
 
 // The JPEG decoder read_image uses first: "TurboJPEG" or "OpenCV".
 std::string jpeg_decoder();
 
 // TurboJPEG's decode of a JPEG file's bytes, BGR or gray; empty when the build lacks TurboJPEG or
-// TurboJPEG declines the file (read_image then asks OpenCV).
-cv::Mat decode_jpeg_with_turbojpeg(const std::vector<unsigned char>& bytes);
+// TurboJPEG declines the file (read_image then asks OpenCV). Corrupt data gives an empty Mat and
+// libjpeg's complaint in `warning` (read_image refuses such a file by name).
+cv::Mat decode_jpeg_with_turbojpeg(const std::vector<unsigned char>& bytes,
+                                   std::string* warning = nullptr);
 
 // Image (any depth, 1 or 3 channels, BGR) -> float tensor [channels, H, W] in [-1, 1], RGB
 // order; channels 1 converts to grayscale, 3 expands grayscale. 16-bit is scaled by 65535.
