@@ -292,6 +292,13 @@ TEST_F(Train, BadInputFailsBeforeAnyWork) {
   EXPECT_EQ(fs::last_write_time(latest), written);
   expect_error(parse_train({"--resume", (dir / "runs" / "missing").string()}), "not found");
 
+  // a run that stopped before its first checkpoint has nothing to resume: the error says so
+  fs::create_directories(dir / "runs" / "early");
+  std::ofstream(dir / "runs" / "early" / "options.yaml") << "ngf: 8\n";
+  expect_error(parse_train(tiny_args(data, dir / "runs", "early")),
+               "stopped before its first checkpoint, so there is nothing to resume; start it "
+               "again with --overwrite");
+
   // --overwrite starts afresh
   const auto again = pix2pix::train(parse_train(args, {"--n_epochs_decay", "0", "--overwrite"}));
   EXPECT_EQ(again.global_step, 4);
