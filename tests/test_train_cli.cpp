@@ -135,6 +135,7 @@ TEST_F(TrainCli, ExistingRunIsRefusedWithExitStatusOne) {
   const pid_t pid = spawn_pix2pix(args, dir / "console.txt");
   ASSERT_GT(pid, 0);
   EXPECT_EQ(wait_exit_status(pid), 1);
-  EXPECT_NE(read_text(dir / "console.txt").find("already holds a run"), std::string::npos);
+  EXPECT_NE(read_text(dir / "console.txt").find("stopped before its first checkpoint"),
+            std::string::npos);
   EXPECT_EQ(read_text(dir / "runs" / "run" / "options.yaml"), "ngf: 8\n");
 }
