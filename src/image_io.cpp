@@ -34,7 +34,8 @@ std::string lower(std::string s) {
 
 std::vector<unsigned char> read_bytes(const std::string& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) {
+  const fs::file_status status = fs::status(path, ec);  // one stat per read: this is the hot path
+  if (!fs::exists(status)) {
     if (fs::is_symlink(fs::symlink_status(path, ec))) {
       throw std::runtime_error("image " + path + " is a symbolic link to " +
                                fs::read_symlink(path, ec).string() +
@@ -42,10 +43,10 @@ std::vector<unsigned char> read_bytes(const std::string& path) {
     }
     throw std::runtime_error("image not found: " + path);
   }
-  if (fs::is_directory(path, ec)) {
+  if (fs::is_directory(status)) {
     throw std::runtime_error("expected an image file, found a folder: " + path);
   }
-  if (!fs::is_regular_file(path, ec)) {  // a FIFO would block the reader; a device never ends
+  if (!fs::is_regular_file(status)) {  // a FIFO would block the reader; a device never ends
     throw std::runtime_error("image " + path +
                              " is not a regular file (a pipe, socket or device): remove it from "
                              "the image folder");
