@@ -8,8 +8,6 @@
 
 namespace pix2pix {
 namespace fs = std::filesystem;
-namespace {
-
 std::string available_checkpoints(const RunFolder& run) {
   std::string names;
   if (!fs::is_directory(run.root)) return names;
@@ -19,8 +17,6 @@ std::string available_checkpoints(const RunFolder& run) {
   }
   return names;
 }
-
-}  // namespace
 
 RunFolder find_run(const std::string& run, const std::string& checkpoints_dir) {
   if (run.empty()) throw std::invalid_argument("no run given; name a run folder or a run name");

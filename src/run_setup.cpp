@@ -164,11 +164,7 @@ PreparedRun prepare_run(const ResolvedOptions& given) {
 
   if (!run.resume && holds_run(run.folder.root)) {
     if (!given.values.overwrite) {
-      bool has_checkpoint = false;
-      for (const auto& entry : fs::directory_iterator(run.folder.root)) {
-        has_checkpoint |= entry.path().extension() == ".pt";
-      }
-      if (!has_checkpoint) {
+      if (available_checkpoints(run.folder).empty()) {
         throw std::runtime_error(
             "run folder " + run.folder.root.string() +
             " holds a run that stopped before its first checkpoint, so there is nothing to "

@@ -27,6 +27,9 @@ struct RunFolder {
   }
 };
 
+// The checkpoints in the run folder (latest, 1, 2, ...), comma-separated; empty when it has none.
+std::string available_checkpoints(const RunFolder& run);
+
 // Resolves a run given as a folder, or as a name under `checkpoints_dir`.
 // Throws naming both places tried when neither exists.
 RunFolder find_run(const std::string& run, const std::string& checkpoints_dir);
