@@ -8,6 +8,7 @@
 
 #include "pix2pix/dataset.h"
 #include "pix2pix/device.h"
+#include "pix2pix/transforms.h"
 
 namespace pix2pix {
 namespace fs = std::filesystem;
@@ -148,10 +149,8 @@ PreparedRun prepare_run(const ResolvedOptions& given) {
 
   // settings that would only fail inside the first step or after the last, checked first
   const Options& o = run.options.values;
-  const int multiple = o.netG == "unet_256" ? 256 : o.netG == "unet_128" ? 128 : 4;
-  const bool crops = o.preprocess == "resize_and_crop" || o.preprocess == "crop" ||
-                     o.preprocess == "scale_width_and_crop";
-  if (crops && o.crop_size % multiple != 0) {
+  const int multiple = network_size_multiple(o.netG);
+  if (preprocess_crops(o.preprocess) && o.crop_size % multiple != 0) {
     throw std::runtime_error(
         "crop_size " + std::to_string(o.crop_size) + " does not fit netG " + o.netG +
         ", which takes multiples of " + std::to_string(multiple) + "; use crop_size " +
