@@ -350,8 +350,10 @@ void export_generator(const fs::path& run_folder, const std::string& epoch,
   spdlog::info("wrote {}: the {} generator as a state_dict with the reference's names",
                output.string(), config.arch);
   spdlog::info(
-      "in Python, with the reference's models/networks.py: net = networks.define_G({}, {}, {}, "
-      "'{}', norm='{}', use_dropout={}); net.load_state_dict(torch.load('{}'))",
+      "in Python, with the reference's models/networks.py or tests/python/reference_nets.py "
+      "(keywords, because their argument orders differ): net = define_G(input_nc={}, "
+      "output_nc={}, ngf={}, netG='{}', norm='{}', use_dropout={}); "
+      "net.load_state_dict(torch.load('{}'))",
       config.input_nc, config.output_nc, config.ngf, config.arch, config.norm,
       config.use_dropout ? "True" : "False", output.string());
 }
